@@ -1,0 +1,1 @@
+//! moveforce: push a move plan's now-moves to Salesforce as Cases, and undo them.
