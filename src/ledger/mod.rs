@@ -1,0 +1,410 @@
+//! The ledger: a durable record, in SQLite, of every Case moveforce created or updated and
+//! every undo, per plan, org and user. Undo works from here, never from the plan file.
+//!
+//! Each batch's results are written in one transaction with `synchronous=FULL`, so once a
+//! batch is acknowledged the Ids of the Cases it created survive a crash or power loss.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Where a Case the ledger knows stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseState {
+    /// Created or updated by a push and not undone since.
+    Pushed,
+    /// Removed by an undo (or found already gone).
+    Deleted,
+}
+
+impl CaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Pushed => "pushed",
+            CaseState::Deleted => "deleted",
+        }
+    }
+
+    fn parse(text: &str) -> CaseState {
+        if text == "deleted" {
+            CaseState::Deleted
+        } else {
+            CaseState::Pushed
+        }
+    }
+}
+
+/// One Case as the ledger holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerCase {
+    pub plan_id: String,
+    pub move_id: String,
+    pub org_id: String,
+    pub case_id: String,
+    pub case_number: Option<String>,
+    pub state: CaseState,
+    /// What the last action did: created, updated, deleted, already_gone.
+    pub last_action: String,
+    /// When the last action was recorded (RFC 3339, UTC).
+    pub at: String,
+    pub username: String,
+}
+
+/// Who did it and where: stamped on every entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub org_id: String,
+    pub username: String,
+    pub instance_url: String,
+}
+
+/// One push outcome to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushEntry {
+    pub move_id: String,
+    pub case_id: String,
+    pub created: bool,
+}
+
+/// A summary of one plan in the ledger, for `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub plan_id: String,
+    pub plan_name: String,
+    pub org_id: String,
+    pub pushed: usize,
+    pub deleted: usize,
+    pub last_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("ledger {path}: {reason}")]
+pub struct LedgerError {
+    pub path: String,
+    pub reason: String,
+}
+
+pub struct Ledger {
+    conn: Connection,
+    path: String,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id   TEXT NOT NULL,
+    org_id    TEXT NOT NULL,
+    plan_name TEXT NOT NULL,
+    first_at  TEXT NOT NULL,
+    PRIMARY KEY (plan_id, org_id)
+);
+CREATE TABLE IF NOT EXISTS cases (
+    plan_id      TEXT NOT NULL,
+    move_id      TEXT NOT NULL,
+    org_id       TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    case_number  TEXT,
+    state        TEXT NOT NULL,
+    last_action  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    username     TEXT NOT NULL,
+    instance_url TEXT NOT NULL,
+    PRIMARY KEY (plan_id, move_id, org_id)
+);
+CREATE INDEX IF NOT EXISTS cases_by_id ON cases (org_id, case_id);
+CREATE TABLE IF NOT EXISTS events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    plan_id    TEXT NOT NULL,
+    move_id    TEXT NOT NULL,
+    org_id     TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    case_id    TEXT,
+    error      TEXT
+);
+";
+
+impl Ledger {
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let shown = path.display().to_string();
+        let fail = |reason: String| LedgerError {
+            path: shown.clone(),
+            reason,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create its folder: {e}")))?;
+        }
+        let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| fail(e.to_string()))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+            .map_err(|e| fail(e.to_string()))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Ledger { conn, path: shown })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> LedgerError {
+        LedgerError {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Records one batch of push outcomes (successes and failures) in one transaction.
+    pub fn record_push(
+        &mut self,
+        plan_id: &str,
+        plan_name: &str,
+        actor: &Actor,
+        pushed: &[PushEntry],
+        failed: &[(String, String)],
+    ) -> Result<(), LedgerError> {
+        let at = now();
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let result = (|| -> rusqlite::Result<()> {
+            tx.execute(
+                "INSERT OR IGNORE INTO plans (plan_id, org_id, plan_name, first_at) VALUES (?1, ?2, ?3, ?4)",
+                params![plan_id, actor.org_id, plan_name, at],
+            )?;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO cases (plan_id, move_id, org_id, case_id, case_number, state, last_action, at, username, instance_url)
+                     VALUES (?1, ?2, ?3, ?4, NULL, 'pushed', ?5, ?6, ?7, ?8)
+                     ON CONFLICT (plan_id, move_id, org_id) DO UPDATE SET
+                        case_number = CASE WHEN cases.case_id = excluded.case_id THEN cases.case_number ELSE NULL END,
+                        case_id = excluded.case_id, state = 'pushed', last_action = excluded.last_action,
+                        at = excluded.at, username = excluded.username, instance_url = excluded.instance_url",
+                )?;
+                let mut event = tx.prepare_cached(
+                    "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                for entry in pushed {
+                    let action = if entry.created { "created" } else { "updated" };
+                    upsert.execute(params![
+                        plan_id,
+                        entry.move_id,
+                        actor.org_id,
+                        entry.case_id,
+                        action,
+                        at,
+                        actor.username,
+                        actor.instance_url
+                    ])?;
+                    event.execute(params![
+                        at,
+                        plan_id,
+                        entry.move_id,
+                        actor.org_id,
+                        actor.username,
+                        action,
+                        entry.case_id,
+                        Option::<String>::None
+                    ])?;
+                }
+                for (move_id, error) in failed {
+                    event.execute(params![
+                        at,
+                        plan_id,
+                        move_id,
+                        actor.org_id,
+                        actor.username,
+                        "push_failed",
+                        Option::<String>::None,
+                        error
+                    ])?;
+                }
+            }
+            Ok(())
+        })();
+        result.map_err(|e| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        tx.commit().map_err(|e| LedgerError {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Fills in CaseNumbers learned after the push (the upsert answer does not carry them).
+    pub fn record_case_numbers(
+        &mut self,
+        org_id: &str,
+        numbers: &[(String, String)],
+    ) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE cases SET case_number = ?1 WHERE org_id = ?2 AND case_id = ?3",
+                )
+                .map_err(wrap)?;
+            for (case_id, number) in numbers {
+                update
+                    .execute(params![number, org_id, case_id])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
+    }
+
+    /// Records one batch of undo outcomes: `(case_id, action)` where action is `deleted`,
+    /// `already_gone`, or `undo_failed` with an error.
+    pub fn record_undo(
+        &mut self,
+        plan_id: &str,
+        actor: &Actor,
+        outcomes: &[(String, &str, Option<String>)],
+    ) -> Result<(), LedgerError> {
+        let at = now();
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        {
+            let mut mark = tx
+                .prepare_cached(
+                    "UPDATE cases SET state = 'deleted', last_action = ?1, at = ?2, username = ?3
+                     WHERE plan_id = ?4 AND org_id = ?5 AND case_id = ?6",
+                )
+                .map_err(wrap)?;
+            let mut find = tx
+                .prepare_cached(
+                    "SELECT move_id FROM cases WHERE plan_id = ?1 AND org_id = ?2 AND case_id = ?3",
+                )
+                .map_err(wrap)?;
+            let mut event = tx
+                .prepare_cached(
+                    "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(wrap)?;
+            for (case_id, action, error) in outcomes {
+                let move_id: String = find
+                    .query_row(params![plan_id, actor.org_id, case_id], |row| row.get(0))
+                    .optional()
+                    .map_err(wrap)?
+                    .unwrap_or_default();
+                if error.is_none() {
+                    mark.execute(params![
+                        action,
+                        at,
+                        actor.username,
+                        plan_id,
+                        actor.org_id,
+                        case_id
+                    ])
+                    .map_err(wrap)?;
+                }
+                event
+                    .execute(params![
+                        at,
+                        plan_id,
+                        move_id,
+                        actor.org_id,
+                        actor.username,
+                        action,
+                        case_id,
+                        error
+                    ])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
+    }
+
+    /// Every Case of the plan the ledger knows, in any org, ordered by move id.
+    pub fn cases(&self, plan_id: &str) -> Result<Vec<LedgerCase>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT plan_id, move_id, org_id, case_id, case_number, state, last_action, at, username
+                 FROM cases WHERE plan_id = ?1 ORDER BY move_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![plan_id], |row| {
+                Ok(LedgerCase {
+                    plan_id: row.get(0)?,
+                    move_id: row.get(1)?,
+                    org_id: row.get(2)?,
+                    case_id: row.get(3)?,
+                    case_number: row.get(4)?,
+                    state: CaseState::parse(&row.get::<_, String>(5)?),
+                    last_action: row.get(6)?,
+                    at: row.get(7)?,
+                    username: row.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The Cases still pushed for the plan in one org: what an undo would delete.
+    pub fn pushed_cases(
+        &self,
+        plan_id: &str,
+        org_id: &str,
+    ) -> Result<Vec<LedgerCase>, LedgerError> {
+        Ok(self
+            .cases(plan_id)?
+            .into_iter()
+            .filter(|c| c.org_id == org_id && c.state == CaseState::Pushed)
+            .collect())
+    }
+
+    /// Every plan the ledger has seen, newest activity first.
+    pub fn plans(&self) -> Result<Vec<PlanSummary>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT p.plan_id, p.plan_name, p.org_id,
+                        COALESCE(SUM(c.state = 'pushed'), 0), COALESCE(SUM(c.state = 'deleted'), 0),
+                        COALESCE(MAX(c.at), p.first_at)
+                 FROM plans p LEFT JOIN cases c ON c.plan_id = p.plan_id AND c.org_id = p.org_id
+                 GROUP BY p.plan_id, p.org_id ORDER BY 6 DESC",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(PlanSummary {
+                    plan_id: row.get(0)?,
+                    plan_name: row.get(1)?,
+                    org_id: row.get(2)?,
+                    pushed: row.get::<_, i64>(3)? as usize,
+                    deleted: row.get::<_, i64>(4)? as usize,
+                    last_at: row.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// How many history entries exist (for tests and status).
+    pub fn event_count(&self) -> Result<u64, LedgerError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM events", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,14 @@
+//! The Salesforce REST client: OAuth login (username-password and client-credentials),
+//! Case describe, sObject Collections upsert and delete, and SOQL with paging. Errors are
+//! typed values that keep Salesforce's code and message. No terminal code here.
+
+mod client;
+mod error;
+pub mod fields;
+pub mod soql;
+mod types;
+
+pub use client::{MAX_BATCH, SalesforceClient, is_loopback_url};
+pub use error::{ApiError, SfError};
+pub use fields::{FieldCheck, FieldStatus, check_fields};
+pub use types::{ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult};
