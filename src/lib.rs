@@ -8,3 +8,4 @@ pub mod engine;
 pub mod ledger;
 pub mod salesforce;
 pub mod secret;
+pub mod tui;

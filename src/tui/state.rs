@@ -1,0 +1,491 @@
+//! Everything the console shows, in plain structs: one owner, changed only by
+//! [`crate::tui::update`], read by the views.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use tui_input::Input;
+
+use crate::config::{ConnectionSettings, Flow};
+use crate::engine::{Command, EngineEvent, PushOutcome, RequestId, UndoOutcome};
+use crate::ledger::{CaseState, LedgerCase};
+use crate::plan::{Disposition, Plan};
+use crate::salesforce::{ConnectionInfo, FieldCheck};
+use crate::secret::Secret;
+
+use super::keymap::Action;
+use super::theme::Theme;
+
+/// The four tabs, in the order of their number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Connection,
+    Fields,
+    Moves,
+    Cases,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Connection, Tab::Fields, Tab::Moves, Tab::Cases];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Connection => "Connection",
+            Tab::Fields => "Fields",
+            Tab::Moves => "Moves",
+            Tab::Cases => "Cases",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            Tab::Connection => 0,
+            Tab::Fields => 1,
+            Tab::Moves => 2,
+            Tab::Cases => 3,
+        }
+    }
+
+    pub fn next(self) -> Tab {
+        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
+    }
+
+    pub fn prev(self) -> Tab {
+        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+}
+
+/// What comes into `update`: keys, pastes, engine replies and loop notices.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(crossterm::event::KeyEvent),
+    /// A bracketed paste, as the terminal delivered it.
+    Paste(String),
+    /// An action already resolved (tests, and the keymap's output).
+    Action(Action),
+    Engine(EngineEvent),
+    /// The spinner advances; sent only while something runs.
+    Tick,
+    /// The terminal changed size: repaint everything.
+    Resize,
+    /// The config file was written (its path), or why not.
+    Saved(Result<PathBuf, String>),
+    /// A command could not be handed to the engine (queue full or engine gone).
+    SendFailed {
+        id: RequestId,
+        reason: String,
+    },
+}
+
+/// What `update` asks the event loop to do. The loop does the I/O; `update` never does.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// `try_send` this to the engine.
+    Send(Command),
+    /// Write the settings to the config file.
+    SaveConfig {
+        path: PathBuf,
+        layer: crate::config::SettingsLayer,
+    },
+    /// Clear the screen and repaint every cell.
+    Redraw,
+    Quit,
+}
+
+/// The rows of the connection form, top to bottom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormField {
+    LoginUrl,
+    Flow,
+    ClientId,
+    ClientSecret,
+    Username,
+    Password,
+    SecurityToken,
+    ApiVersion,
+}
+
+impl FormField {
+    pub const ALL: [FormField; 8] = [
+        FormField::LoginUrl,
+        FormField::Flow,
+        FormField::ClientId,
+        FormField::ClientSecret,
+        FormField::Username,
+        FormField::Password,
+        FormField::SecurityToken,
+        FormField::ApiVersion,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FormField::LoginUrl => "Login URL",
+            FormField::Flow => "Flow",
+            FormField::ClientId => "Client id",
+            FormField::ClientSecret => "Client secret",
+            FormField::Username => "Username",
+            FormField::Password => "Password",
+            FormField::SecurityToken => "Security token",
+            FormField::ApiVersion => "API version",
+        }
+    }
+
+    /// Shown as `*` per character, never in clear.
+    pub fn is_secret(self) -> bool {
+        matches!(
+            self,
+            FormField::ClientSecret | FormField::Password | FormField::SecurityToken
+        )
+    }
+
+    /// Everything but the flow is typed text.
+    pub fn is_text(self) -> bool {
+        self != FormField::Flow
+    }
+
+    /// Only the password flow uses a username, password and token.
+    pub fn used_by(self, flow: Flow) -> bool {
+        match self {
+            FormField::Username | FormField::Password | FormField::SecurityToken => {
+                flow == Flow::Password
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Where the connection stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    NotConnected,
+    Connecting { id: RequestId },
+    Connected(ConnectionInfo),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectionTab {
+    pub flow: Flow,
+    /// One input per text field, in [`FormField::ALL`] order (the flow's slot stays empty).
+    pub inputs: Vec<Input>,
+    pub focus: usize,
+    /// The value before editing began, restored by Esc; `Some` while editing.
+    pub editing: Option<String>,
+    pub state: ConnState,
+    /// Where the settings were last saved, or why saving failed.
+    pub saved: Option<Result<PathBuf, String>>,
+}
+
+impl ConnectionTab {
+    pub fn new(settings: &ConnectionSettings) -> ConnectionTab {
+        let inputs = FormField::ALL
+            .iter()
+            .map(|field| {
+                let value = match field {
+                    FormField::LoginUrl => settings.login_url.clone(),
+                    FormField::Flow => String::new(),
+                    FormField::ClientId => settings.client_id.clone(),
+                    FormField::ClientSecret => settings.client_secret.expose().to_owned(),
+                    FormField::Username => settings.username.clone(),
+                    FormField::Password => settings.password.expose().to_owned(),
+                    FormField::SecurityToken => settings.security_token.expose().to_owned(),
+                    FormField::ApiVersion => settings.api_version.clone(),
+                };
+                Input::new(value)
+            })
+            .collect();
+        ConnectionTab {
+            flow: settings.flow,
+            inputs,
+            focus: 0,
+            editing: None,
+            state: ConnState::NotConnected,
+            saved: None,
+        }
+    }
+
+    pub fn focused(&self) -> FormField {
+        FormField::ALL
+            .get(self.focus)
+            .copied()
+            .unwrap_or(FormField::LoginUrl)
+    }
+
+    pub fn input(&self, field: FormField) -> Option<&Input> {
+        FormField::ALL
+            .iter()
+            .position(|f| *f == field)
+            .and_then(|i| self.inputs.get(i))
+    }
+
+    pub fn input_mut(&mut self, field: FormField) -> Option<&mut Input> {
+        FormField::ALL
+            .iter()
+            .position(|f| *f == field)
+            .and_then(move |i| self.inputs.get_mut(i))
+    }
+
+    fn value(&self, field: FormField) -> String {
+        self.input(field)
+            .map(|i| i.value().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The settings as the form holds them now.
+    pub fn settings(&self) -> ConnectionSettings {
+        ConnectionSettings {
+            login_url: self.value(FormField::LoginUrl).trim().to_owned(),
+            flow: self.flow,
+            client_id: self.value(FormField::ClientId).trim().to_owned(),
+            client_secret: Secret::new(self.value(FormField::ClientSecret)),
+            username: self.value(FormField::Username).trim().to_owned(),
+            password: Secret::new(self.value(FormField::Password)),
+            security_token: Secret::new(self.value(FormField::SecurityToken)),
+            api_version: self.value(FormField::ApiVersion).trim().to_owned(),
+        }
+    }
+
+    pub fn is_editing(&self) -> bool {
+        self.editing.is_some()
+    }
+
+    pub fn connected(&self) -> Option<&ConnectionInfo> {
+        match &self.state {
+            ConnState::Connected(info) => Some(info),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldsState {
+    NotChecked,
+    Checking { id: RequestId },
+    Checked(Vec<FieldCheck>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldsTab {
+    pub state: FieldsState,
+    /// The last good check, kept on screen while a re-check runs.
+    pub last: Vec<FieldCheck>,
+    pub cursor: usize,
+}
+
+/// What happened to one move in this session's pushes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowOutcome {
+    /// Sent and not yet answered.
+    Pending,
+    Done(PushOutcome),
+}
+
+/// A push or undo that is running: its request and how far it got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub id: RequestId,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct MovesTab {
+    pub cursor: usize,
+    /// Indexes into `plan.moves` of the moves marked for a push (now-moves only).
+    pub selected: BTreeSet<usize>,
+    /// By move id.
+    pub outcomes: BTreeMap<String, RowOutcome>,
+    pub push: Option<Progress>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CasesState {
+    /// No plan: nothing to look up.
+    NoPlan,
+    Loading {
+        id: RequestId,
+    },
+    Loaded,
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CasesTab {
+    pub state: CasesState,
+    /// What the ledger last said, kept while a reload runs.
+    pub cases: Vec<LedgerCase>,
+    pub cursor: usize,
+    /// Case Ids marked for an undo.
+    pub selected: BTreeSet<String>,
+    /// By Case Id, from this session's undos.
+    pub outcomes: BTreeMap<String, UndoOutcome>,
+    pub undo: Option<Progress>,
+}
+
+impl CasesTab {
+    /// Cases an undo may still delete.
+    pub fn pushed(&self) -> impl Iterator<Item = &LedgerCase> {
+        self.cases.iter().filter(|c| c.state == CaseState::Pushed)
+    }
+}
+
+/// What a confirmation does when the operator says yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    PushAll,
+    Undo { case_ids: Option<Vec<String>> },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    Confirm {
+        title: String,
+        body: String,
+        on_yes: Confirmed,
+    },
+    Help {
+        scroll: usize,
+    },
+    Error {
+        title: String,
+        message: String,
+    },
+}
+
+/// How a status-line notice reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Warn,
+    Bad,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// The whole console.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub tab: Tab,
+    pub plan: Option<Plan>,
+    pub banner: Option<String>,
+    pub config_file: PathBuf,
+    pub theme: Theme,
+    pub connection: ConnectionTab,
+    pub fields: FieldsTab,
+    pub moves: MovesTab,
+    pub cases: CasesTab,
+    /// Top of the stack is drawn last and gets the keys.
+    pub popups: Vec<Popup>,
+    pub notice: Option<Notice>,
+    pub spinner: usize,
+    pub next_id: RequestId,
+    pub quitting: bool,
+}
+
+/// What the console starts from.
+#[derive(Debug, Clone)]
+pub struct AppInit {
+    pub plan: Option<Plan>,
+    pub settings: ConnectionSettings,
+    pub banner: Option<String>,
+    pub config_file: PathBuf,
+    pub theme: Theme,
+}
+
+impl App {
+    pub fn new(init: AppInit) -> App {
+        let tab = if init.plan.is_some() {
+            Tab::Moves
+        } else {
+            Tab::Connection
+        };
+        let cases_state = if init.plan.is_some() {
+            CasesState::Loaded
+        } else {
+            CasesState::NoPlan
+        };
+        App {
+            tab,
+            connection: ConnectionTab::new(&init.settings),
+            plan: init.plan,
+            banner: init.banner,
+            config_file: init.config_file,
+            theme: init.theme,
+            fields: FieldsTab {
+                state: FieldsState::NotChecked,
+                last: Vec::new(),
+                cursor: 0,
+            },
+            moves: MovesTab {
+                cursor: 0,
+                selected: BTreeSet::new(),
+                outcomes: BTreeMap::new(),
+                push: None,
+            },
+            cases: CasesTab {
+                state: cases_state,
+                cases: Vec::new(),
+                cursor: 0,
+                selected: BTreeSet::new(),
+                outcomes: BTreeMap::new(),
+                undo: None,
+            },
+            popups: Vec::new(),
+            notice: None,
+            spinner: 0,
+            next_id: 1,
+            quitting: false,
+        }
+    }
+
+    /// Something is running that the operator should see move (and that a quit would cut).
+    pub fn busy(&self) -> bool {
+        self.work_in_flight()
+            || matches!(self.connection.state, ConnState::Connecting { .. })
+            || matches!(self.fields.state, FieldsState::Checking { .. })
+            || matches!(self.cases.state, CasesState::Loading { .. })
+    }
+
+    /// A push or undo is running: quitting now leaves it half done.
+    pub fn work_in_flight(&self) -> bool {
+        self.moves.push.is_some() || self.cases.undo.is_some()
+    }
+
+    pub fn is_editing(&self) -> bool {
+        self.tab == Tab::Connection && self.connection.is_editing()
+    }
+
+    /// Now-moves of the plan, by index.
+    pub fn now_indexes(&self) -> Vec<usize> {
+        match &self.plan {
+            Some(plan) => plan
+                .moves
+                .iter()
+                .enumerate()
+                .filter(|(_, mv)| mv.disposition() == Disposition::Now)
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn take_id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    pub fn notify(&mut self, tone: Tone, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            tone,
+            text: text.into(),
+        });
+    }
+}

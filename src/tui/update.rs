@@ -1,0 +1,803 @@
+//! The one place state changes: `update(&mut App, Msg) -> Vec<Effect>`. Pure: no I/O, no
+//! clock, no terminal; what must happen outside comes back as an [`Effect`].
+
+use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+use tui_input::{Input, InputRequest};
+
+use crate::config::{Flow, SettingsLayer};
+use crate::engine::{Command, EngineEvent, Request, RequestId};
+use crate::ledger::CaseState;
+use crate::plan::{Disposition, map_move};
+use crate::salesforce::FieldStatus;
+
+use super::keymap::{self, Action, Context};
+use super::state::{
+    App, CasesState, Confirmed, ConnState, Effect, FieldsState, FormField, Msg, Popup, Progress,
+    RowOutcome, Tab, Tone,
+};
+
+/// Rows a page key moves.
+const PAGE: usize = 10;
+
+/// The effects the console starts with: read the ledger for the plan, and connect when
+/// asked to (the demo does).
+pub fn start(app: &mut App, connect: bool) -> Vec<Effect> {
+    let mut effects = load_cases(app);
+    if connect {
+        effects.extend(connect_now(app));
+    }
+    effects
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(event) => {
+            if event.kind == KeyEventKind::Release {
+                return Vec::new();
+            }
+            let contexts = contexts(app);
+            if let Some(action) = keymap::resolve(&contexts, &event) {
+                return on_action(app, action);
+            }
+            let ctrl_c =
+                event.code == KeyCode::Char('c') && event.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c {
+                return on_action(app, Action::Quit);
+            }
+            if app.is_editing() && app.popups.is_empty() {
+                let mods = event.modifiers - KeyModifiers::SHIFT;
+                if let KeyCode::Char(c) = event.code
+                    && mods.is_empty()
+                {
+                    edit_input(app, InputRequest::InsertChar(c));
+                }
+            }
+            Vec::new()
+        }
+        Msg::Paste(text) => {
+            on_paste(app, &text);
+            Vec::new()
+        }
+        Msg::Action(action) => on_action(app, action),
+        Msg::Engine(event) => on_engine(app, event),
+        Msg::Tick => {
+            app.spinner = app.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Resize => vec![Effect::Redraw],
+        Msg::Saved(result) => {
+            match &result {
+                Ok(path) => app.notify(Tone::Good, format!("Settings saved to {}", path.display())),
+                Err(reason) => {
+                    app.notify(Tone::Bad, "Settings not saved");
+                    app.popups.push(Popup::Error {
+                        title: "Could not save the settings".to_owned(),
+                        message: reason.clone(),
+                    });
+                }
+            }
+            app.connection.saved = Some(result);
+            Vec::new()
+        }
+        Msg::SendFailed { id, reason } => {
+            on_send_failed(app, id, &reason);
+            Vec::new()
+        }
+    }
+}
+
+/// Where keys go now, first match wins.
+pub fn contexts(app: &App) -> Vec<Context> {
+    match app.popups.last() {
+        Some(Popup::Confirm { .. }) => vec![Context::Confirm],
+        Some(Popup::Help { .. }) => vec![Context::Help],
+        Some(Popup::Error { .. }) => vec![Context::Message],
+        None if app.is_editing() => vec![Context::Editing],
+        None => vec![Context::of_tab(app.tab), Context::Global],
+    }
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => quit(app),
+        Action::Help => {
+            app.popups.push(Popup::Help { scroll: 0 });
+            Vec::new()
+        }
+        Action::Redraw => vec![Effect::Redraw],
+        Action::NextTab => {
+            app.tab = app.tab.next();
+            Vec::new()
+        }
+        Action::PrevTab => {
+            app.tab = app.tab.prev();
+            Vec::new()
+        }
+        Action::GoTab(tab) => {
+            app.tab = tab;
+            Vec::new()
+        }
+        Action::Up => move_cursor(app, -1),
+        Action::Down => move_cursor(app, 1),
+        Action::PageUp => move_cursor(app, -(PAGE as isize)),
+        Action::PageDown => move_cursor(app, PAGE as isize),
+        Action::Top => move_cursor(app, isize::MIN),
+        Action::Bottom => move_cursor(app, isize::MAX),
+        Action::Edit => {
+            let field = app.connection.focused();
+            if field == FormField::Flow {
+                toggle_flow(app);
+            } else {
+                begin_edit(app);
+            }
+            Vec::new()
+        }
+        Action::ToggleFlow => {
+            if app.connection.focused() == FormField::Flow {
+                toggle_flow(app);
+            }
+            Vec::new()
+        }
+        Action::Connect => connect_now(app),
+        Action::Save => {
+            let settings = app.connection.settings();
+            vec![Effect::SaveConfig {
+                path: app.config_file.clone(),
+                layer: SettingsLayer::from_settings(&settings),
+            }]
+        }
+        Action::EditCommit => {
+            app.connection.editing = None;
+            Vec::new()
+        }
+        Action::EditCancel => {
+            if let Some(old) = app.connection.editing.take() {
+                let field = app.connection.focused();
+                if let Some(input) = app.connection.input_mut(field) {
+                    *input = Input::new(old);
+                }
+            }
+            Vec::new()
+        }
+        Action::EditNext => {
+            edit_step(app, 1);
+            Vec::new()
+        }
+        Action::EditPrev => {
+            edit_step(app, FormField::ALL.len() - 1);
+            Vec::new()
+        }
+        Action::Input(request) => {
+            edit_input(app, request);
+            Vec::new()
+        }
+        Action::Recheck => check_fields(app),
+        Action::ToggleSelect => {
+            toggle_select(app);
+            Vec::new()
+        }
+        Action::SelectAll => {
+            select_all(app);
+            Vec::new()
+        }
+        Action::Push => request_push(app),
+        Action::Reload => load_cases(app),
+        Action::Undo => {
+            request_undo(app);
+            Vec::new()
+        }
+        Action::Yes => match app.popups.pop() {
+            Some(Popup::Confirm { on_yes, .. }) => confirmed(app, on_yes),
+            Some(other) => {
+                app.popups.push(other);
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        Action::No | Action::Close => {
+            app.popups.pop();
+            Vec::new()
+        }
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    if app.work_in_flight() {
+        let already_asking = app.popups.iter().any(|p| {
+            matches!(
+                p,
+                Popup::Confirm {
+                    on_yes: Confirmed::Quit,
+                    ..
+                }
+            )
+        });
+        if !already_asking {
+            let what = match (&app.moves.push, &app.cases.undo) {
+                (Some(p), _) => format!("A push is running ({} of {} done).", p.done, p.total),
+                (None, Some(p)) => format!("An undo is running ({} of {} done).", p.done, p.total),
+                (None, None) => "Work is running.".to_owned(),
+            };
+            app.popups.push(Popup::Confirm {
+                title: "Quit while work runs?".to_owned(),
+                body: format!(
+                    "{what} Quitting stops the console before it hears the rest; what \
+                     finished is in the ledger. Quit anyway?"
+                ),
+                on_yes: Confirmed::Quit,
+            });
+        }
+        return Vec::new();
+    }
+    app.quitting = true;
+    vec![Effect::Quit]
+}
+
+fn confirmed(app: &mut App, on_yes: Confirmed) -> Vec<Effect> {
+    match on_yes {
+        Confirmed::Quit => {
+            app.quitting = true;
+            vec![Effect::Quit]
+        }
+        Confirmed::PushAll => {
+            let all = app.now_indexes();
+            push(app, &all)
+        }
+        Confirmed::Undo { case_ids } => undo(app, case_ids),
+    }
+}
+
+/// Moves a list cursor (or scrolls the help) by `delta`, clamped to the list.
+fn move_cursor(app: &mut App, delta: isize) -> Vec<Effect> {
+    fn step(cursor: usize, len: usize, delta: isize) -> usize {
+        if len == 0 {
+            return 0;
+        }
+        let moved = if delta < 0 {
+            cursor.saturating_sub(delta.unsigned_abs())
+        } else {
+            cursor.saturating_add(delta.unsigned_abs())
+        };
+        moved.min(len - 1)
+    }
+    if let Some(Popup::Help { scroll }) = app.popups.last_mut() {
+        // The view clamps the scroll to what fits.
+        *scroll = step(*scroll, usize::from(u16::MAX), delta);
+        return Vec::new();
+    }
+    match app.tab {
+        Tab::Connection => {
+            let len = FormField::ALL.len();
+            app.connection.focus = step(app.connection.focus, len, delta);
+        }
+        Tab::Fields => {
+            let len = app.fields.last.len();
+            app.fields.cursor = step(app.fields.cursor, len, delta);
+        }
+        Tab::Moves => {
+            let len = app.plan.as_ref().map_or(0, |p| p.moves.len());
+            app.moves.cursor = step(app.moves.cursor, len, delta);
+        }
+        Tab::Cases => {
+            let len = app.cases.cases.len();
+            app.cases.cursor = step(app.cases.cursor, len, delta);
+        }
+    }
+    Vec::new()
+}
+
+fn toggle_flow(app: &mut App) {
+    app.connection.flow = match app.connection.flow {
+        Flow::Password => Flow::ClientCredentials,
+        Flow::ClientCredentials => Flow::Password,
+    };
+}
+
+fn begin_edit(app: &mut App) {
+    let field = app.connection.focused();
+    if !field.is_text() {
+        return;
+    }
+    let old = app
+        .connection
+        .input(field)
+        .map(|i| i.value().to_owned())
+        .unwrap_or_default();
+    app.connection.editing = Some(old);
+}
+
+/// Keeps the value being edited and moves to the field `by` rows on (wrapping), editing
+/// it when it is text.
+fn edit_step(app: &mut App, by: usize) {
+    let len = FormField::ALL.len();
+    app.connection.editing = None;
+    app.connection.focus = (app.connection.focus + by) % len;
+    begin_edit(app);
+}
+
+fn edit_input(app: &mut App, request: InputRequest) {
+    if !app.is_editing() {
+        return;
+    }
+    let field = app.connection.focused();
+    if let Some(input) = app.connection.input_mut(field) {
+        input.handle(request);
+    }
+}
+
+/// Pasted text goes into the focused connection field, and nowhere else; line breaks and
+/// other control characters are dropped (every field is one line).
+fn on_paste(app: &mut App, text: &str) {
+    let field = app.connection.focused();
+    let pastable = app.popups.is_empty() && app.tab == Tab::Connection && field.is_text();
+    if !pastable {
+        app.notify(
+            Tone::Info,
+            "Paste ignored: pasting works in a Connection field only",
+        );
+        return;
+    }
+    if !app.connection.is_editing() {
+        begin_edit(app);
+    }
+    for c in text.chars().filter(|c| !c.is_control()) {
+        edit_input(app, InputRequest::InsertChar(c));
+    }
+}
+
+fn send(app: &mut App, request: Request) -> (RequestId, Effect) {
+    let id = app.take_id();
+    (id, Effect::Send(Command { id, request }))
+}
+
+fn connect_now(app: &mut App) -> Vec<Effect> {
+    app.connection.editing = None;
+    let settings = app.connection.settings();
+    let missing = settings.missing();
+    if !missing.is_empty() {
+        let text = format!("Fill in first: {}", missing.join(", "));
+        app.connection.state = ConnState::Failed(text.clone());
+        app.notify(Tone::Warn, text);
+        return Vec::new();
+    }
+    let (id, effect) = send(app, Request::Connect(settings));
+    app.connection.state = ConnState::Connecting { id };
+    app.notify(Tone::Info, "Connecting...");
+    vec![effect]
+}
+
+fn check_fields(app: &mut App) -> Vec<Effect> {
+    if app.connection.connected().is_none() {
+        app.notify(
+            Tone::Warn,
+            "Connect first: Connection tab (1), then c to test the connection",
+        );
+        return Vec::new();
+    }
+    if matches!(app.fields.state, FieldsState::Checking { .. }) {
+        return Vec::new();
+    }
+    let (id, effect) = send(app, Request::CheckFields);
+    app.fields.state = FieldsState::Checking { id };
+    vec![effect]
+}
+
+fn load_cases(app: &mut App) -> Vec<Effect> {
+    let Some(plan_id) = app.plan.as_ref().map(|p| p.plan_id.clone()) else {
+        app.cases.state = CasesState::NoPlan;
+        return Vec::new();
+    };
+    if matches!(app.cases.state, CasesState::Loading { .. }) {
+        return Vec::new();
+    }
+    let (id, effect) = send(app, Request::LoadCases { plan_id });
+    app.cases.state = CasesState::Loading { id };
+    vec![effect]
+}
+
+fn toggle_select(app: &mut App) {
+    match app.tab {
+        Tab::Moves => {
+            let Some(mv) = app
+                .plan
+                .as_ref()
+                .and_then(|p| p.moves.get(app.moves.cursor))
+            else {
+                return;
+            };
+            let disposition = mv.disposition();
+            if disposition != Disposition::Now {
+                let text = format!(
+                    "{} is {}: only now-moves are pushed",
+                    mv.move_id,
+                    disposition.as_str()
+                );
+                app.notify(Tone::Warn, text);
+                return;
+            }
+            let index = app.moves.cursor;
+            if !app.moves.selected.remove(&index) {
+                app.moves.selected.insert(index);
+            }
+            app.moves.cursor = (index + 1).min(app.plan.as_ref().map_or(1, |p| p.moves.len()) - 1);
+        }
+        Tab::Cases => {
+            let Some(case) = app.cases.cases.get(app.cases.cursor) else {
+                return;
+            };
+            if case.state != CaseState::Pushed {
+                let text = format!("{} is already deleted", case.case_id);
+                app.notify(Tone::Warn, text);
+                return;
+            }
+            let id = case.case_id.clone();
+            if !app.cases.selected.remove(&id) {
+                app.cases.selected.insert(id);
+            }
+            app.cases.cursor = (app.cases.cursor + 1).min(app.cases.cases.len() - 1);
+        }
+        Tab::Connection | Tab::Fields => {}
+    }
+}
+
+fn select_all(app: &mut App) {
+    match app.tab {
+        Tab::Moves => {
+            let all: std::collections::BTreeSet<usize> = app.now_indexes().into_iter().collect();
+            if !all.is_empty() && app.moves.selected == all {
+                app.moves.selected.clear();
+            } else {
+                app.moves.selected = all;
+            }
+        }
+        Tab::Cases => {
+            let all: std::collections::BTreeSet<String> =
+                app.cases.pushed().map(|c| c.case_id.clone()).collect();
+            if !all.is_empty() && app.cases.selected == all {
+                app.cases.selected.clear();
+            } else {
+                app.cases.selected = all;
+            }
+        }
+        Tab::Connection | Tab::Fields => {}
+    }
+}
+
+/// Why a push or undo cannot start now, if it cannot.
+fn blocked(app: &App, what: &str) -> Option<String> {
+    if app.plan.is_none() {
+        return Some(format!(
+            "No plan: start the console with a plan file to {what}"
+        ));
+    }
+    if app.moves.push.is_some() {
+        return Some("A push is running: wait for it to finish".to_owned());
+    }
+    if app.cases.undo.is_some() {
+        return Some("An undo is running: wait for it to finish".to_owned());
+    }
+    if app.connection.connected().is_none() {
+        return Some(format!(
+            "Connect first: Connection tab (1), then c; then {what}"
+        ));
+    }
+    None
+}
+
+fn request_push(app: &mut App) -> Vec<Effect> {
+    if let Some(reason) = blocked(app, "push") {
+        app.notify(Tone::Warn, reason);
+        return Vec::new();
+    }
+    if !app.moves.selected.is_empty() {
+        let chosen: Vec<usize> = app.moves.selected.iter().copied().collect();
+        return push(app, &chosen);
+    }
+    let count = app.now_indexes().len();
+    if count == 0 {
+        app.notify(Tone::Warn, "This plan has no now-moves to push");
+        return Vec::new();
+    }
+    let plan_id = app
+        .plan
+        .as_ref()
+        .map(|p| p.plan_id.clone())
+        .unwrap_or_default();
+    let noun = if count == 1 { "now-move" } else { "now-moves" };
+    app.popups.push(Popup::Confirm {
+        title: "Push the whole plan?".to_owned(),
+        body: format!(
+            "No moves are marked. Push all {count} {noun} of {plan_id} to Salesforce as \
+             Cases? Future, cancelled and invalid moves are never pushed."
+        ),
+        on_yes: Confirmed::PushAll,
+    });
+    Vec::new()
+}
+
+/// Sends one Push with the drafts of the now-moves among `indexes`.
+fn push(app: &mut App, indexes: &[usize]) -> Vec<Effect> {
+    let Some(plan) = app.plan.as_ref() else {
+        return Vec::new();
+    };
+    let moves: Vec<&crate::plan::Move> = indexes
+        .iter()
+        .filter_map(|i| plan.moves.get(*i))
+        .filter(|mv| mv.disposition() == Disposition::Now)
+        .collect();
+    if moves.is_empty() {
+        app.notify(Tone::Warn, "Nothing to push: no now-move is marked");
+        return Vec::new();
+    }
+    let drafts: Vec<_> = moves.iter().map(|mv| map_move(plan, mv)).collect();
+    let ids: Vec<String> = moves.iter().map(|mv| mv.move_id.clone()).collect();
+    let request = Request::Push {
+        plan_id: plan.plan_id.clone(),
+        plan_name: plan.plan_name.clone(),
+        drafts,
+    };
+    let total = ids.len();
+    let (id, effect) = send(app, request);
+    for move_id in ids {
+        app.moves.outcomes.insert(move_id, RowOutcome::Pending);
+    }
+    app.moves.push = Some(Progress { id, done: 0, total });
+    app.notify(Tone::Info, format!("Pushing {total} moves..."));
+    vec![effect]
+}
+
+fn request_undo(app: &mut App) {
+    if let Some(reason) = blocked(app, "undo") {
+        app.notify(Tone::Warn, reason);
+        return;
+    }
+    let plan_id = app
+        .plan
+        .as_ref()
+        .map(|p| p.plan_id.clone())
+        .unwrap_or_default();
+    let (count, case_ids, scope) = if app.cases.selected.is_empty() {
+        let count = app.cases.pushed().count();
+        (count, None, format!("every Case plan {plan_id} created"))
+    } else {
+        let ids: Vec<String> = app.cases.selected.iter().cloned().collect();
+        (ids.len(), Some(ids), "the marked Cases".to_owned())
+    };
+    if count == 0 {
+        app.notify(
+            Tone::Warn,
+            "Nothing to undo: the ledger holds no pushed Case for this plan",
+        );
+        return;
+    }
+    let noun = if count == 1 { "Case" } else { "Cases" };
+    app.popups.push(Popup::Confirm {
+        title: format!("Delete {count} {noun}?"),
+        body: format!(
+            "This deletes {count} {noun} from Salesforce: {scope}. They go to the org's \
+             Recycle Bin. Go ahead?"
+        ),
+        on_yes: Confirmed::Undo { case_ids },
+    });
+}
+
+fn undo(app: &mut App, case_ids: Option<Vec<String>>) -> Vec<Effect> {
+    if let Some(reason) = blocked(app, "undo") {
+        app.notify(Tone::Warn, reason);
+        return Vec::new();
+    }
+    let Some(plan_id) = app.plan.as_ref().map(|p| p.plan_id.clone()) else {
+        return Vec::new();
+    };
+    let total = match &case_ids {
+        Some(ids) => ids.len(),
+        None => app.cases.pushed().count(),
+    };
+    let (id, effect) = send(app, Request::Undo { plan_id, case_ids });
+    app.cases.undo = Some(Progress { id, done: 0, total });
+    app.notify(Tone::Info, format!("Deleting {total} Cases..."));
+    vec![effect]
+}
+
+fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
+    match event {
+        EngineEvent::Connected { id, result } => {
+            if app.connection.state != (ConnState::Connecting { id }) {
+                return Vec::new();
+            }
+            match result {
+                Ok(info) => {
+                    app.notify(
+                        Tone::Good,
+                        format!("Connected to org {} as {}", info.org_id, info.username),
+                    );
+                    app.connection.state = ConnState::Connected(info);
+                    app.fields.state = FieldsState::NotChecked;
+                    check_fields(app)
+                }
+                Err(reason) => {
+                    app.notify(Tone::Bad, format!("Connection failed: {reason}"));
+                    app.connection.state = ConnState::Failed(reason);
+                    Vec::new()
+                }
+            }
+        }
+        EngineEvent::FieldsChecked { id, result } => {
+            if app.fields.state != (FieldsState::Checking { id }) {
+                return Vec::new();
+            }
+            match result {
+                Ok(checks) => {
+                    let bad = checks
+                        .iter()
+                        .filter(|c| c.status != FieldStatus::Ok)
+                        .count();
+                    if bad == 0 {
+                        app.notify(
+                            Tone::Good,
+                            format!("All {} Case fields are ready", checks.len()),
+                        );
+                    } else {
+                        app.notify(
+                            Tone::Warn,
+                            format!(
+                                "{bad} of {} Case fields need fixing (Fields tab)",
+                                checks.len()
+                            ),
+                        );
+                    }
+                    app.fields.cursor = app.fields.cursor.min(checks.len().saturating_sub(1));
+                    app.fields.last = checks.clone();
+                    app.fields.state = FieldsState::Checked(checks);
+                }
+                Err(reason) => {
+                    app.notify(Tone::Bad, format!("Field check failed: {reason}"));
+                    app.fields.state = FieldsState::Failed(reason);
+                }
+            }
+            Vec::new()
+        }
+        EngineEvent::Pushed {
+            id,
+            outcomes,
+            done,
+            total,
+        } => {
+            let Some(progress) = app.moves.push.as_mut().filter(|p| p.id == id) else {
+                return Vec::new();
+            };
+            progress.done = done;
+            progress.total = total;
+            for (move_id, outcome) in outcomes {
+                app.moves
+                    .outcomes
+                    .insert(move_id, RowOutcome::Done(outcome));
+            }
+            Vec::new()
+        }
+        EngineEvent::PushFinished { id, result } => {
+            if app.moves.push.is_none_or(|p| p.id != id) {
+                return Vec::new();
+            }
+            app.moves.push = None;
+            app.moves
+                .outcomes
+                .retain(|_, outcome| *outcome != RowOutcome::Pending);
+            match result {
+                Ok(counts) => {
+                    let tone = if counts.failed > 0 {
+                        Tone::Warn
+                    } else {
+                        Tone::Good
+                    };
+                    app.notify(
+                        tone,
+                        format!(
+                            "Push done: {} created, {} updated, {} failed",
+                            counts.created, counts.updated, counts.failed
+                        ),
+                    );
+                    app.moves.selected.clear();
+                }
+                Err(reason) => {
+                    app.notify(Tone::Bad, "Push stopped");
+                    app.popups.push(Popup::Error {
+                        title: "The push stopped".to_owned(),
+                        message: reason,
+                    });
+                }
+            }
+            load_cases(app)
+        }
+        EngineEvent::Undone {
+            id,
+            outcomes,
+            done,
+            total,
+        } => {
+            let Some(progress) = app.cases.undo.as_mut().filter(|p| p.id == id) else {
+                return Vec::new();
+            };
+            progress.done = done;
+            progress.total = total;
+            for (case_id, outcome) in outcomes {
+                app.cases.outcomes.insert(case_id, outcome);
+            }
+            Vec::new()
+        }
+        EngineEvent::UndoFinished { id, result } => {
+            if app.cases.undo.is_none_or(|p| p.id != id) {
+                return Vec::new();
+            }
+            app.cases.undo = None;
+            match result {
+                Ok(counts) => {
+                    let tone = if counts.failed > 0 {
+                        Tone::Warn
+                    } else {
+                        Tone::Good
+                    };
+                    app.notify(
+                        tone,
+                        format!(
+                            "Undo done: {} deleted, {} already gone, {} failed",
+                            counts.deleted, counts.already_gone, counts.failed
+                        ),
+                    );
+                    app.cases.selected.clear();
+                }
+                Err(reason) => {
+                    app.notify(Tone::Bad, "Undo stopped");
+                    app.popups.push(Popup::Error {
+                        title: "The undo stopped".to_owned(),
+                        message: reason,
+                    });
+                }
+            }
+            load_cases(app)
+        }
+        EngineEvent::Cases { id, result } => {
+            if app.cases.state != (CasesState::Loading { id }) {
+                return Vec::new();
+            }
+            match result {
+                Ok(cases) => {
+                    app.cases.cursor = app.cases.cursor.min(cases.len().saturating_sub(1));
+                    app.cases.selected.retain(|id| {
+                        cases
+                            .iter()
+                            .any(|c| &c.case_id == id && c.state == CaseState::Pushed)
+                    });
+                    app.cases.cases = cases;
+                    app.cases.state = CasesState::Loaded;
+                }
+                Err(reason) => app.cases.state = CasesState::Failed(reason),
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// A command never reached the engine: whatever waited on it stops waiting.
+fn on_send_failed(app: &mut App, id: RequestId, reason: &str) {
+    let text = format!("The engine did not take the request: {reason}");
+    if app.connection.state == (ConnState::Connecting { id }) {
+        app.connection.state = ConnState::Failed(text.clone());
+    }
+    if app.fields.state == (FieldsState::Checking { id }) {
+        app.fields.state = FieldsState::Failed(text.clone());
+    }
+    if app.cases.state == (CasesState::Loading { id }) {
+        app.cases.state = CasesState::Failed(text.clone());
+    }
+    if app.moves.push.is_some_and(|p| p.id == id) {
+        app.moves.push = None;
+        app.moves
+            .outcomes
+            .retain(|_, outcome| *outcome != RowOutcome::Pending);
+    }
+    if app.cases.undo.is_some_and(|p| p.id == id) {
+        app.cases.undo = None;
+    }
+    app.notify(Tone::Bad, text);
+}

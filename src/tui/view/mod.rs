@@ -1,0 +1,245 @@
+//! Drawing. Reads `&App` only; one file per tab plus the popups. ASCII borders and
+//! glyphs throughout, so nothing turns into boxes over SSH.
+
+mod cases;
+mod connection;
+mod fields;
+mod moves;
+mod popup;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::border;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::keymap;
+use super::state::{App, ConnState, Tab, Tone};
+use super::theme::Theme;
+use super::update::contexts;
+
+/// The design floor: below this the console shows only a "too small" screen.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+/// A bordered block with an ASCII frame and a title.
+pub(crate) fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .border_set(ASCII_BORDER)
+        .border_style(theme.border)
+        .title(title)
+        .title_style(theme.title)
+}
+
+/// A rectangle of at most `width` x `height`, centred in `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// Display columns of `text` (wide characters count two).
+pub(crate) fn width_of(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// `text` cut to `width` display columns, ending in `...` when cut.
+pub(crate) fn truncate(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_owned();
+    }
+    let budget = width.saturating_sub(3);
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let w = width_of(c.encode_utf8(&mut buf));
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width >= 3 {
+        out.push_str("...");
+    }
+    out
+}
+
+pub(crate) fn spinner(app: &App) -> &'static str {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
+pub(crate) fn tone_style(theme: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Info => theme.text,
+        Tone::Good => theme.good,
+        Tone::Warn => theme.warn,
+        Tone::Bad => theme.bad,
+    }
+}
+
+/// Draws the whole console for `app` into the frame.
+pub fn render(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(frame, app, area);
+        return;
+    }
+    let banner_rows = u16::from(app.banner.is_some());
+    let [header, banner, tabs, body, notice, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_rows),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(frame, app, header);
+    if let Some(text) = &app.banner {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {text}"), app.theme.warn)),
+            banner,
+        );
+    }
+    render_tabs(frame, app, tabs);
+    match app.tab {
+        Tab::Connection => connection::render(frame, app, body),
+        Tab::Fields => fields::render(frame, app, body),
+        Tab::Moves => moves::render(frame, app, body),
+        Tab::Cases => cases::render(frame, app, body),
+    }
+    render_notice(frame, app, notice);
+    render_hints(frame, app, hints);
+    popup::render(frame, app, area);
+}
+
+fn render_too_small(frame: &mut Frame, app: &App, area: Rect) {
+    let text = vec![
+        Line::styled("Terminal too small", app.theme.bad),
+        Line::raw(format!(
+            "{}x{} here; moveforce needs {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::raw("Resize the window, or press q (or C-c) to quit."),
+    ];
+    let height = (text.len() as u16).min(area.height);
+    let top = area.height.saturating_sub(height) / 2;
+    let rect = Rect {
+        x: area.x,
+        y: area.y + top,
+        width: area.width,
+        height,
+    };
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(ratatui::layout::Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn render_header(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let status = match &app.connection.state {
+        ConnState::NotConnected => Span::styled("not connected", theme.dim),
+        ConnState::Connecting { .. } => {
+            Span::styled(format!("connecting {}", spinner(app)), theme.warn)
+        }
+        ConnState::Connected(info) => {
+            Span::styled(format!("connected: {}", info.username), theme.good)
+        }
+        ConnState::Failed(_) => Span::styled("connection failed", theme.bad),
+    };
+    let status_width = status.width() as u16 + 1;
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(status_width)]).areas(area);
+    let mut spans = vec![Span::styled(" moveforce ", theme.title)];
+    if let Some(plan) = &app.plan {
+        spans.push(Span::styled("| ", theme.dim));
+        let room = usize::from(left.width).saturating_sub(14);
+        let text = format!("{}: {}", plan.plan_id, plan.plan_name);
+        spans.push(Span::raw(truncate(&text, room)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![status, Span::raw(" ")])),
+        right,
+    );
+}
+
+fn render_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for tab in Tab::ALL {
+        let label = format!("{} {}", tab.index() + 1, tab.title());
+        if tab == app.tab {
+            spans.push(Span::styled(format!("[{label}]"), theme.tab_active));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), theme.dim));
+        }
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The progress of a running push or undo, else the last notice.
+fn render_notice(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let line = if let Some(p) = &app.moves.push {
+        Line::styled(
+            format!(
+                " {} Pushing: {} of {} moves done",
+                spinner(app),
+                p.done,
+                p.total
+            ),
+            theme.warn,
+        )
+    } else if let Some(p) = &app.cases.undo {
+        Line::styled(
+            format!(
+                " {} Undoing: {} of {} Cases done",
+                spinner(app),
+                p.done,
+                p.total
+            ),
+            theme.warn,
+        )
+    } else if let Some(notice) = &app.notice {
+        Line::styled(format!(" {}", notice.text), tone_style(theme, notice.tone))
+    } else {
+        Line::raw("")
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn render_hints(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for (key, short) in keymap::hints(&contexts(app)) {
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {short}  ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,140 @@
+//! The popup stack: confirmations, the help overlay (drawn from the keymap) and error
+//! messages. Drawn bottom to top over the tab.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{block, centered};
+use crate::tui::keymap::{self, Context};
+use crate::tui::state::{App, Popup, Tab};
+use crate::tui::theme::Theme;
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    for popup in &app.popups {
+        match popup {
+            Popup::Confirm { title, body, .. } => {
+                message(frame, &app.theme, area, title, body, Context::Confirm);
+            }
+            Popup::Error {
+                title,
+                message: text,
+            } => {
+                message(frame, &app.theme, area, title, text, Context::Message);
+            }
+            Popup::Help { scroll } => help(frame, app, area, *scroll),
+        }
+    }
+}
+
+fn key_line(theme: &Theme, context: Context) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (key, short) in keymap::hints(&[context]) {
+        spans.push(Span::styled(format!("[{key}]"), theme.key));
+        spans.push(Span::raw(format!(" {short}   ")));
+    }
+    Line::from(spans)
+}
+
+fn message(
+    frame: &mut Frame,
+    theme: &Theme,
+    area: Rect,
+    title: &str,
+    body: &str,
+    context: Context,
+) {
+    let width = 60.min(area.width);
+    let inner_width = usize::from(width.saturating_sub(4)).max(1);
+    // A rough line count for the wrapped body; the paragraph wraps for real.
+    let body_lines = body
+        .split('\n')
+        .map(|l| l.chars().count().div_ceil(inner_width).max(1))
+        .sum::<usize>() as u16;
+    let rect = centered(area, width, body_lines + 4);
+    frame.render_widget(Clear, rect);
+    let outer = block(format!(" {title} "), theme).border_style(theme.focus_border);
+    let inner = outer.inner(rect);
+    frame.render_widget(outer, rect);
+    let [text_area, keys_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(body.to_owned()).wrap(Wrap { trim: true }),
+        Rect {
+            x: text_area.x + 1,
+            width: text_area.width.saturating_sub(2),
+            ..text_area
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(key_line(theme, context)).centered(),
+        keys_area,
+    );
+}
+
+/// The contexts the help lists: the tab under the overlay, field editing (on the
+/// Connection tab), then the keys that work everywhere.
+fn help_contexts(tab: Tab) -> Vec<Context> {
+    let mut contexts = vec![Context::of_tab(tab)];
+    if tab == Tab::Connection {
+        contexts.push(Context::Editing);
+    }
+    contexts.push(Context::Global);
+    contexts
+}
+
+/// Every line of the help text, for a tab.
+pub fn help_lines(theme: &Theme, tab: Tab) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for context in help_contexts(tab) {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(context.title().to_owned(), theme.title));
+        for (keys, desc) in keymap::help_rows(context) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<18}"), theme.key),
+                Span::raw(desc),
+            ]));
+        }
+        if context == Context::Editing {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", "any character"), theme.key),
+                Span::raw("Typed into the field; a paste goes into it too"),
+            ]));
+        }
+    }
+    lines
+}
+
+fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+    let theme = &app.theme;
+    let rect = centered(area, 76, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let lines = help_lines(theme, app.tab);
+    let outer = block(" Keys ", theme).border_style(theme.focus_border);
+    let inner = outer.inner(rect);
+    frame.render_widget(outer, rect);
+    let [text_area, keys_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let visible = usize::from(text_area.height);
+    let max_scroll = lines.len().saturating_sub(visible);
+    let scroll = scroll.min(max_scroll);
+    let more = if scroll < max_scroll {
+        format!("{} more lines below", max_scroll - scroll)
+    } else {
+        String::new()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll as u16, 0)),
+        Rect {
+            x: text_area.x + 1,
+            width: text_area.width.saturating_sub(1),
+            ..text_area
+        },
+    );
+    let mut keys = key_line(theme, Context::Help);
+    keys.spans.push(Span::styled(more, theme.dim));
+    frame.render_widget(Paragraph::new(keys).centered(), keys_area);
+}

@@ -1,0 +1,229 @@
+//! Shared fixtures for the console tests (included by the other `tui_*` tests with
+//! `#[path]`; compiled alone it holds no tests).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use moveforce::config::{ConnectionSettings, Flow};
+use moveforce::engine::{Command, EngineEvent, Request};
+use moveforce::ledger::{CaseState, LedgerCase};
+use moveforce::plan::{MapOptions, Plan};
+use moveforce::salesforce::{ConnectionInfo, DescribeField, FieldCheck, check_fields};
+use moveforce::secret::Secret;
+use moveforce::tui::{App, AppInit, Effect, Msg, Theme, render, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+pub const CLIENT_SECRET: &str = "cs-SECRET-4411";
+pub const PASSWORD: &str = "pw-SECRET-8822";
+pub const TOKEN: &str = "tok-SECRET-9933";
+
+pub fn plan() -> Plan {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/q3-platform-eng.json"
+    ));
+    moveforce::plan::load(path, MapOptions::default()).expect("the sample plan loads")
+}
+
+pub fn settings() -> ConnectionSettings {
+    ConnectionSettings {
+        login_url: "https://acme.my.salesforce.com".to_owned(),
+        flow: Flow::Password,
+        client_id: "3MVG9-demo-client-id".to_owned(),
+        client_secret: Secret::new(CLIENT_SECRET),
+        username: "integration@acme.example".to_owned(),
+        password: Secret::new(PASSWORD),
+        security_token: Secret::new(TOKEN),
+        api_version: "62.0".to_owned(),
+    }
+}
+
+pub fn config_file() -> PathBuf {
+    PathBuf::from("/home/operator/.config/moveforce/config.toml")
+}
+
+pub fn app_with(plan: Option<Plan>) -> App {
+    App::new(AppInit {
+        plan,
+        settings: settings(),
+        banner: None,
+        config_file: config_file(),
+        theme: Theme::ansi(),
+    })
+}
+
+/// A console opened on the sample plan, not connected.
+pub fn app() -> App {
+    app_with(Some(plan()))
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+/// Feeds messages in order and collects every effect.
+pub fn feed(app: &mut App, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
+    msgs.into_iter().flat_map(|m| update(app, m)).collect()
+}
+
+/// The commands among the effects.
+pub fn sent(effects: &[Effect]) -> Vec<Command> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(command) => Some(command.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn info() -> ConnectionInfo {
+    ConnectionInfo {
+        instance_url: "https://acme.my.salesforce.com".to_owned(),
+        org_id: "00D5g000004XyZaEAK".to_owned(),
+        user_id: "0055g00000AbCdEAAZ".to_owned(),
+        username: "integration@acme.example".to_owned(),
+        api_version: "62.0".to_owned(),
+        api_usage: Some((1_250, 15_000)),
+    }
+}
+
+/// Connects through `update`, answering the Connect with [`info`]; returns the effects of
+/// the answer (the automatic field check).
+pub fn connect(app: &mut App) -> Vec<Effect> {
+    let effects = update(app, Msg::Action(moveforce::tui::Action::Connect));
+    let id = match sent(&effects).first() {
+        Some(Command {
+            id,
+            request: Request::Connect(_),
+        }) => *id,
+        other => panic!("expected a Connect, got {other:?}"),
+    };
+    update(
+        app,
+        Msg::Engine(EngineEvent::Connected {
+            id,
+            result: Ok(info()),
+        }),
+    )
+}
+
+fn text(name: &str, length: usize, external_id: bool) -> DescribeField {
+    DescribeField {
+        name: name.to_owned(),
+        label: name.to_owned(),
+        field_type: "string".to_owned(),
+        length,
+        external_id,
+        unique: external_id,
+        createable: true,
+        updateable: true,
+        extra_type_info: None,
+        html_formatted: false,
+    }
+}
+
+fn long_text(name: &str, length: usize) -> DescribeField {
+    DescribeField {
+        field_type: "textarea".to_owned(),
+        extra_type_info: Some("plaintextarea".to_owned()),
+        ..text(name, length, false)
+    }
+}
+
+/// Field checks of an org with two problems: Team__c missing, CurrentSeat__c too short.
+pub fn checks() -> Vec<FieldCheck> {
+    check_fields(&[
+        text("ExternalID__c", 255, true),
+        text("Department__c", 255, false),
+        text("CurrentSeat__c", 80, false),
+        text("NewSeat__c", 255, false),
+        long_text("EmployeeAssets__c", 1024),
+        long_text("EmployeeNotes__c", 1024),
+    ])
+}
+
+/// Connects and answers the automatic field check with [`checks`].
+pub fn connect_and_check(app: &mut App) {
+    let effects = connect(app);
+    let id = match sent(&effects).first() {
+        Some(Command {
+            id,
+            request: Request::CheckFields,
+        }) => *id,
+        other => panic!("expected a CheckFields, got {other:?}"),
+    };
+    update(
+        app,
+        Msg::Engine(EngineEvent::FieldsChecked {
+            id,
+            result: Ok(checks()),
+        }),
+    );
+}
+
+pub fn ledger_cases() -> Vec<LedgerCase> {
+    let case = |move_id: &str, n: u32, state: CaseState, action: &str| LedgerCase {
+        plan_id: "MP-2025-014".to_owned(),
+        move_id: move_id.to_owned(),
+        org_id: "00D5g000004XyZaEAK".to_owned(),
+        case_id: format!("5005g00000Qw{n:03}AAA"),
+        case_number: Some(format!("0000{}", 1020 + n)),
+        state,
+        last_action: action.to_owned(),
+        at: "2025-06-12T17:02:11Z".to_owned(),
+        username: "integration@acme.example".to_owned(),
+    };
+    vec![
+        case("mv-000101", 1, CaseState::Pushed, "created"),
+        case("mv-000102", 2, CaseState::Pushed, "updated"),
+        case("mv-000104", 3, CaseState::Deleted, "deleted"),
+        case("mv-000106", 4, CaseState::Pushed, "created"),
+    ]
+}
+
+/// Runs the start effects and answers the LoadCases with [`ledger_cases`].
+pub fn load_ledger(app: &mut App) {
+    let effects = update(app, Msg::Action(moveforce::tui::Action::Reload));
+    let id = match sent(&effects).first() {
+        Some(Command {
+            id,
+            request: Request::LoadCases { .. },
+        }) => *id,
+        other => panic!("expected a LoadCases, got {other:?}"),
+    };
+    update(
+        app,
+        Msg::Engine(EngineEvent::Cases {
+            id,
+            result: Ok(ledger_cases()),
+        }),
+    );
+}
+
+pub fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|frame| render(frame, app)).expect("drawn");
+    terminal
+}
+
+/// Every cell's symbol, row by row.
+pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            if let Some(cell) = buffer.cell((x, y)) {
+                out.push_str(cell.symbol());
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

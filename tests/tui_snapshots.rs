@@ -1,0 +1,221 @@
+//! Render snapshots of the console at 80x24 (the design floor) and 120x40, stored in the
+//! top-level `snapshots/` folder, plus a no-panic sweep at tiny sizes.
+
+#[path = "tui_fixtures.rs"]
+mod fixtures;
+
+use crossterm::event::KeyCode;
+use fixtures::*;
+use moveforce::engine::{EngineEvent, PushOutcome};
+use moveforce::tui::{App, Msg, Theme};
+
+/// Asserts a snapshot of `app` drawn at `width` x `height`.
+fn snap(name: &str, app: &App, width: u16, height: u16) {
+    let terminal = draw(app, width, height);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    // Nothing on these screens depends on the clock; the spinner's glyph depends on
+    // how many ticks passed, so it is masked wherever it shows.
+    settings.add_filter(r"(connecting|checking|reading) [|/\\-]", "$1 *");
+    settings.add_filter(r"[|/\\-] (Pushing|Undoing)", "* $1");
+    settings.bind(|| insta::assert_snapshot!(name, terminal.backend()));
+}
+
+/// Connected, fields checked, ledger read.
+fn busy_app() -> App {
+    let mut app = app();
+    connect_and_check(&mut app);
+    load_ledger(&mut app);
+    app
+}
+
+#[test]
+fn connection_tab() {
+    let mut app = app();
+    feed(&mut app, [ch('1')]);
+    snap("connection_80x24", &app, 80, 24);
+    connect_and_check(&mut app);
+    snap("connection_connected_80x24", &app, 80, 24);
+    app.connection.focus = 5;
+    feed(&mut app, [key(KeyCode::Enter), ch('x')]);
+    snap("connection_editing_secret_80x24", &app, 80, 24);
+}
+
+#[test]
+fn connection_tab_failed_and_client_credentials() {
+    let mut app = app();
+    feed(&mut app, [ch('1')]);
+    app.connection.focus = 1;
+    feed(&mut app, [key(KeyCode::Enter)]);
+    let effects = feed(&mut app, [ch('c')]);
+    let id = sent(&effects)[0].id;
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Connected {
+            id,
+            result: Err("invalid_client: the client id or secret is wrong (HTTP 400)".to_owned()),
+        })],
+    );
+    snap("connection_failed_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab() {
+    let mut app = app();
+    feed(&mut app, [ch('2')]);
+    snap("fields_not_connected_80x24", &app, 80, 24);
+    connect_and_check(&mut app);
+    app.fields.cursor = 2;
+    snap("fields_checked_80x24", &app, 80, 24);
+}
+
+#[test]
+fn moves_tab() {
+    let app = app();
+    snap("moves_80x24", &app, 80, 24);
+    snap("moves_120x40", &app, 120, 40);
+}
+
+#[test]
+fn moves_tab_during_a_push() {
+    let mut app = busy_app();
+    feed(&mut app, [ch(' '), ch(' '), ch(' ')]);
+    let commands = sent(&feed(&mut app, [ch('p')]));
+    let id = commands[0].id;
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Pushed {
+            id,
+            outcomes: vec![
+                (
+                    "mv-000101".to_owned(),
+                    PushOutcome::Created {
+                        case_id: "5005g00000Qw001AAA".to_owned(),
+                        case_number: Some("00001021".to_owned()),
+                    },
+                ),
+                (
+                    "mv-000102".to_owned(),
+                    PushOutcome::Failed {
+                        code: "STRING_TOO_LONG".to_owned(),
+                        message: "Employee Notes: data value too large: max length=255".to_owned(),
+                    },
+                ),
+            ],
+            done: 2,
+            total: 2,
+        })],
+    );
+    app.moves.cursor = 1;
+    snap("moves_pushing_80x24", &app, 80, 24);
+}
+
+#[test]
+fn moves_tab_push_confirmation() {
+    let mut app = busy_app();
+    feed(&mut app, [ch('p')]);
+    snap("moves_push_confirm_80x24", &app, 80, 24);
+}
+
+#[test]
+fn cases_tab() {
+    let mut app = busy_app();
+    feed(&mut app, [ch('4'), ch(' ')]);
+    snap("cases_80x24", &app, 80, 24);
+}
+
+#[test]
+fn undo_confirmation() {
+    let mut app = busy_app();
+    feed(&mut app, [ch('4'), ch('u')]);
+    snap("cases_undo_confirm_80x24", &app, 80, 24);
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = app();
+    feed(&mut app, [ch('?')]);
+    snap("help_moves_80x24", &app, 80, 24);
+    let mut app = app_with(None);
+    feed(&mut app, [ch('?')]);
+    snap("help_connection_80x24", &app, 80, 24);
+}
+
+#[test]
+fn no_plan() {
+    let mut app = app_with(None);
+    feed(&mut app, [ch('3')]);
+    snap("moves_no_plan_80x24", &app, 80, 24);
+}
+
+#[test]
+fn too_small() {
+    let app = app();
+    snap("too_small_79x23", &app, 79, 23);
+}
+
+#[test]
+fn mono_theme_keeps_the_cursor_row_visible() {
+    let mut app = app();
+    app.theme = Theme::mono();
+    let terminal = draw(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    // The cursor row (first move) is drawn in reverse video, with no colour anywhere.
+    let row = (0..buffer.area.height)
+        .find(|y| {
+            (0..buffer.area.width)
+                .filter_map(|x| buffer.cell((x, *y)))
+                .map(|c| c.symbol())
+                .collect::<String>()
+                .contains("mv-000101")
+        })
+        .expect("first move on screen");
+    let cell = buffer.cell((10, row)).expect("cell");
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+        "{cell:?}"
+    );
+    for cell in &buffer.content {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
+
+#[test]
+fn tiny_sizes_do_not_panic() {
+    let mut apps = Vec::new();
+    for tab in ['1', '2', '3', '4'] {
+        let mut app = busy_app();
+        feed(&mut app, [ch(tab)]);
+        apps.push(app.clone());
+        feed(&mut app, [ch('?')]);
+        apps.push(app);
+    }
+    let mut confirm = busy_app();
+    feed(&mut confirm, [ch('4'), ch('u')]);
+    apps.push(confirm);
+    let mut editing = app();
+    feed(&mut editing, [ch('1'), key(KeyCode::Enter), ch('x')]);
+    apps.push(editing);
+    apps.push(app_with(None));
+    for app in &apps {
+        for (w, h) in [
+            (0, 0),
+            (1, 1),
+            (20, 6),
+            (40, 10),
+            (79, 23),
+            (80, 24),
+            (81, 25),
+        ] {
+            let text = screen_text(&draw(app, w, h));
+            if w < 80 || h < 24 {
+                assert!(
+                    w < 20 || text.contains("too small") || text.contains("Terminal"),
+                    "{w}x{h}:\n{text}"
+                );
+            }
+        }
+    }
+}
