@@ -3,6 +3,7 @@
 pub mod plan;
 pub mod spec;
 
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod ledger;

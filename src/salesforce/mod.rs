@@ -2,6 +2,7 @@
 //! Case describe, sObject Collections upsert and delete, and SOQL with paging. Errors are
 //! typed values that keep Salesforce's code and message. No terminal code here.
 
+pub mod advice;
 mod client;
 mod error;
 pub mod fields;
