@@ -1266,3 +1266,135 @@ async fn banner_and_stop() {
     let fresh = reqwest::Client::new();
     assert!(fresh.get(url).send().await.is_err(), "server is gone");
 }
+
+// ------------------------------------------------------------------ single-record writes
+
+#[tokio::test]
+async fn single_record_create_update_and_external_id_rows() {
+    let env = start().await;
+    let created = reply(
+        env.http
+            .post(env.data("/sobjects/Case"))
+            .bearer_auth(&env.token)
+            .json(&json!({"Subject": "one", "ExternalID__c": "s-1"}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["success"], true);
+    let id = created.body["id"].as_str().expect("id").to_string();
+
+    let updated = reply(
+        env.http
+            .patch(env.data(&format!("/sobjects/Case/{id}")))
+            .bearer_auth(&env.token)
+            .json(&json!({"Subject": "two"}))
+            .send()
+            .await
+            .expect("PATCH"),
+    )
+    .await;
+    assert_eq!(updated.status, StatusCode::NO_CONTENT);
+    let too_long = reply(
+        env.http
+            .patch(env.data(&format!("/sobjects/Case/{id}")))
+            .bearer_auth(&env.token)
+            .json(&json!({"Subject": "x".repeat(256)}))
+            .send()
+            .await
+            .expect("PATCH"),
+    )
+    .await;
+    assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&too_long.body), "STRING_TOO_LONG");
+    assert_eq!(too_long.body[0]["fields"], json!(["Subject"]));
+
+    // Rows by external id: the value travels percent-encoded in the path.
+    let by_ext = env
+        .get("/sobjects/Case/ExternalID__c/S-1?fields=Subject")
+        .await;
+    assert_eq!(by_ext.status, StatusCode::OK);
+    assert_eq!(by_ext.body["Subject"], "two");
+    let patch = |value: &str, body: Value| {
+        env.http
+            .patch(env.data(&format!("/sobjects/Case/ExternalID__c/{value}")))
+            .bearer_auth(&env.token)
+            .json(&body)
+            .send()
+    };
+    let r = reply(patch("s-1", json!({"Team__c": "AP"})).await.expect("PATCH")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["created"], false);
+    assert_eq!(r.body["id"], json!(id));
+    let r = reply(
+        patch("a%2Fb%20c", json!({"Team__c": "AR"}))
+            .await
+            .expect("PATCH"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["created"], true);
+    let got = env
+        .query("SELECT Team__c FROM Case WHERE ExternalID__c = 'a/b c'")
+        .await;
+    assert_eq!(got.body["records"][0]["Team__c"], "AR");
+    let r = reply(
+        env.http
+            .patch(env.data("/sobjects/Case/Subject/x"))
+            .bearer_auth(&env.token)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("PATCH"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let d = env.delete("/sobjects/Case/ExternalID__c/s-1").await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT);
+    let d = env.delete("/sobjects/Case/ExternalID__c/s-1").await;
+    assert_eq!(d.status, StatusCode::NOT_FOUND);
+    assert_eq!(env.sandbox.case_count(), 1);
+}
+
+#[tokio::test]
+async fn wrong_methods_and_old_versions() {
+    let env = start().await;
+    let r = reply(
+        env.http
+            .put(env.data("/sobjects/Case/describe"))
+            .bearer_auth(&env.token)
+            .send()
+            .await
+            .expect("PUT"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_code(&r.body), "METHOD_NOT_ALLOWED");
+
+    // Collections upsert arrived in 46.0.
+    let r = reply(
+        env.http
+            .patch(env.url("/services/data/v45.0/composite/sobjects/Case/ExternalID__c"))
+            .bearer_auth(&env.token)
+            .json(&json!({"records": []}))
+            .send()
+            .await
+            .expect("PATCH"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = reply(
+        env.http
+            .patch(env.url("/services/data/v46.0/composite/sobjects/Case/ExternalID__c"))
+            .bearer_auth(&env.token)
+            .json(&json!({"records": [{"attributes": {"type": "Case"}, "ExternalID__c": "v46"}]}))
+            .send()
+            .await
+            .expect("PATCH"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body[0]["created"], true);
+}

@@ -58,6 +58,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(get_one).patch(update_one).delete(delete_one),
         )
         .route(
+            &format!("{d}/sobjects/{{sobject}}/{{field}}/{{value}}"),
+            get(get_by_external_id)
+                .patch(upsert_by_external_id)
+                .delete(delete_by_external_id),
+        )
+        .route(
             &format!("{d}/composite/sobjects"),
             post(create_many).delete(delete_many),
         )
@@ -219,11 +225,15 @@ async fn data_guard(State(st): St, req: Request, next: Next) -> Response {
         }
         (authorized, org.api_usage)
     };
+    let method = req.method().clone();
+    let path = path.to_string();
     let mut response = match used {
         (false, _) => invalid_session(),
         (true, _) if !version_ok => resource_missing(),
         (true, _) => next.run(req).await,
     };
+    // The path only: query strings can carry record data.
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "sandbox request");
     response
         .headers_mut()
         .insert("Sforce-Limit-Info", limit_header(used.1));
@@ -338,6 +348,36 @@ fn query_params(raw: Option<String>) -> HashMap<String, String> {
     .unwrap_or_default()
 }
 
+/// The `fields=a,b` parameter of a record GET (all fields when absent).
+fn field_list(params: &HashMap<String, String>) -> Result<Vec<usize>, Reject> {
+    let Some(list) = params.get("fields") else {
+        return Ok((0..FIELDS.len()).collect());
+    };
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match schema::field_index(name) {
+            Some(i) if !out.contains(&i) => out.push(i),
+            Some(_) => {}
+            None => {
+                return Err(reject(
+                    "INVALID_FIELD",
+                    format!("No such column '{name}' on sobject of type Case"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn record_response(version: &str, row: &[Value], fields: &[usize]) -> Response {
+    let record = RecordJson {
+        version,
+        id: row[schema::ID].as_str().unwrap_or_default(),
+        fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
+    };
+    json_response(StatusCode::OK, &record)
+}
+
 async fn get_one(
     State(st): St,
     Path((version, sobject, id)): Path<(String, String, String)>,
@@ -346,39 +386,15 @@ async fn get_one(
     if !schema::is_case(&sobject) {
         return resource_missing();
     }
-    let params = query_params(raw);
-    let fields: Vec<usize> = match params.get("fields") {
-        None => (0..FIELDS.len()).collect(),
-        Some(list) => {
-            let mut out = Vec::new();
-            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                match schema::field_index(name) {
-                    Some(i) if !out.contains(&i) => out.push(i),
-                    Some(_) => {}
-                    None => {
-                        return bad_request(
-                            "INVALID_FIELD",
-                            &format!("No such column '{name}' on sobject of type Case"),
-                        );
-                    }
-                }
-            }
-            out
-        }
+    let fields = match field_list(&query_params(raw)) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
     };
     let org = st.org();
     match org.lookup(&id) {
         Lookup::Malformed | Lookup::Unknown => resource_missing(),
         Lookup::Deleted => entity_is_deleted(),
-        Lookup::Live(row) => {
-            let id = row[schema::ID].as_str().unwrap_or_default();
-            let record = RecordJson {
-                version: &version,
-                id,
-                fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
-            };
-            json_response(StatusCode::OK, &record)
-        }
+        Lookup::Live(row) => record_response(&version, row, &fields),
     }
 }
 
@@ -396,14 +412,16 @@ async fn delete_one(
     }
 }
 
-/// A whole-request 400, kept small so it can travel in a Result.
+/// A whole-request error, kept small so it can travel in a Result.
 struct Reject {
+    status: StatusCode,
     code: &'static str,
     message: String,
 }
 
 fn reject(code: &'static str, message: impl Into<String>) -> Reject {
     Reject {
+        status: StatusCode::BAD_REQUEST,
         code,
         message: message.into(),
     }
@@ -411,7 +429,7 @@ fn reject(code: &'static str, message: impl Into<String>) -> Reject {
 
 impl IntoResponse for Reject {
     fn into_response(self) -> Response {
-        bad_request(self.code, &self.message)
+        error_array(self.status, self.code, &self.message)
     }
 }
 
@@ -423,10 +441,16 @@ fn parse_json(body: &[u8]) -> Result<Value, Reject> {
             "The HTTP entity body is required, but this request has no entity body.",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
+    serde_json::from_slice(body).map_err(|e: serde_json::Error| {
+        let text = e.to_string();
+        let text = text
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
         reject(
             "JSON_PARSER_ERROR",
-            format!("{e} at [line:{}, column:{}]", e.line(), e.column()),
+            format!("{text} at [line:{}, column:{}]", e.line(), e.column()),
         )
     })
 }
@@ -503,7 +527,120 @@ async fn update_one(
     }
 }
 
+// ---------------------------------------------------------------- rows by external id
+
+/// The external-id field named in a URL, or the 404 Salesforce gives for any other field.
+fn external_field(sobject: &str, field: &str) -> Result<usize, Reject> {
+    let not_found = |message: String| Reject {
+        status: StatusCode::NOT_FOUND,
+        code: "NOT_FOUND",
+        message,
+    };
+    if !schema::is_case(sobject) {
+        return Err(not_found("The requested resource does not exist".into()));
+    }
+    schema::field_index(field)
+        .filter(|&i| FIELDS[i].external_id)
+        .ok_or_else(|| {
+            not_found(format!(
+                "Provided external ID field does not exist or is not accessible: {field}"
+            ))
+        })
+}
+
+async fn get_by_external_id(
+    State(st): St,
+    Path((version, sobject, field, value)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if let Err(r) = external_field(&sobject, &field) {
+        return r.into_response();
+    }
+    let fields = match field_list(&query_params(raw)) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let org = st.org();
+    match org.by_external_id(&value) {
+        Some(row) => record_response(&version, row, &fields),
+        None => resource_missing(),
+    }
+}
+
+async fn delete_by_external_id(
+    State(st): St,
+    Path((_version, sobject, field, value)): Path<(String, String, String, String)>,
+) -> Response {
+    if let Err(r) = external_field(&sobject, &field) {
+        return r.into_response();
+    }
+    let mut org = st.org();
+    let Some(id) = org
+        .by_external_id(&value)
+        .and_then(|row| row[schema::ID].as_str())
+        .map(str::to_string)
+    else {
+        return resource_missing();
+    };
+    match org.delete_one(&id) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(_) => resource_missing(),
+    }
+}
+
+/// PATCH /sobjects/Case/ExternalID__c/{value}: 201 created, 200 updated (204 before 46.0).
+async fn upsert_by_external_id(
+    State(st): St,
+    Path((version, sobject, field, value)): Path<(String, String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let index = match external_field(&sobject, &field) {
+        Ok(i) => i,
+        Err(r) => return r.into_response(),
+    };
+    let mut record = match parse_json(&body).and_then(object_body) {
+        Ok(r) => r,
+        Err(r) => return r.into_response(),
+    };
+    let name = FIELDS[index].name;
+    // The key comes from the URL; the body may repeat it only with the same value.
+    let in_body = record
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(k, v)| (k.clone(), v.clone()));
+    if let Some((key, v)) = in_body {
+        let same = v
+            .as_str()
+            .is_some_and(|b| b.to_lowercase() == value.to_lowercase());
+        if !same {
+            return bad_request(
+                "INVALID_FIELD",
+                &format!("The value of {name} in the body does not match the URL"),
+            );
+        }
+        record.remove(&key);
+    }
+    record.insert(name.to_string(), Value::String(value));
+    let mut results = st.org().save(SaveMode::Upsert, &[record], false, None);
+    let Some(result) = results.pop() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match result.created {
+        _ if !result.success => single_failure(&result),
+        Some(true) => json_response(StatusCode::CREATED, &result),
+        _ if parse_version(&version).is_some_and(|v| v < 46) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => json_response(StatusCode::OK, &result),
+    }
+}
+
 // ---------------------------------------------------------------- sObject Collections
+
+/// sObject Collections create/delete exist from API 42.0.
+fn collections_exist(version: &str) -> bool {
+    parse_version(version).is_some_and(|v| v >= 42)
+}
 
 const TOO_MANY: &str = "record limit reached. cannot submit more than 200 records into this call";
 
@@ -570,16 +707,12 @@ async fn upsert_many(
     Path((version, sobject, field)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let external = schema::field_index(&field).filter(|&i| FIELDS[i].external_id);
-    if !schema::is_case(&sobject) || parse_version(&version).is_none_or(|v| v < 46) {
+    // Collections upsert exists from API 46.0.
+    if parse_version(&version).is_none_or(|v| v < 46) {
         return resource_missing();
     }
-    if external.is_none() {
-        return error_array(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            &format!("Provided external ID field does not exist or is not accessible: {field}"),
-        );
+    if let Err(r) = external_field(&sobject, &field) {
+        return r.into_response();
     }
     let (all_or_none, records) = match collection_body(&body) {
         Ok(parsed) => parsed,
@@ -590,7 +723,10 @@ async fn upsert_many(
 }
 
 /// POST /composite/sobjects (create).
-async fn create_many(State(st): St, body: Bytes) -> Response {
+async fn create_many(State(st): St, Path(version): Path<String>, body: Bytes) -> Response {
+    if !collections_exist(&version) {
+        return resource_missing();
+    }
     let (all_or_none, records) = match collection_body(&body) {
         Ok(parsed) => parsed,
         Err(r) => return r.into_response(),
@@ -600,7 +736,14 @@ async fn create_many(State(st): St, body: Bytes) -> Response {
 }
 
 /// DELETE /composite/sobjects?ids=a,b&allOrNone=false.
-async fn delete_many(State(st): St, RawQuery(raw): RawQuery) -> Response {
+async fn delete_many(
+    State(st): St,
+    Path(version): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !collections_exist(&version) {
+        return resource_missing();
+    }
     let params = query_params(raw);
     let ids: Vec<String> = params
         .get("ids")

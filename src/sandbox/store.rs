@@ -165,6 +165,13 @@ impl Org {
         }
     }
 
+    /// The live row whose external id matches (case-insensitively).
+    pub fn by_external_id(&self, value: &str) -> Option<&[Value]> {
+        self.by_ext
+            .get(&value.to_lowercase())
+            .map(|&i| self.rows[i].as_slice())
+    }
+
     /// Soft delete of one live record by row index.
     fn soft_delete(&mut self, i: usize) {
         let row = &mut self.rows[i];
