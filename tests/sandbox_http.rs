@@ -1398,3 +1398,97 @@ async fn wrong_methods_and_old_versions() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body[0]["created"], true);
 }
+
+#[test]
+fn credentials_debug_is_redacted() {
+    let creds = SandboxCredentials {
+        security_token: Some("TOKEN123".into()),
+        ..SandboxCredentials::default()
+    };
+    let text = format!(
+        "{:?}",
+        SandboxConfig {
+            credentials: creds,
+            ..SandboxConfig::default()
+        }
+    );
+    assert!(!text.contains("sandbox-secret") && !text.contains("sandbox-password"));
+    assert!(!text.contains("TOKEN123") && text.contains("moveforce-sandbox"));
+}
+
+#[tokio::test]
+async fn garbage_gets_salesforce_shaped_errors() {
+    let env = start().await;
+    let bodies = [
+        ("[]", "JSON_PARSER_ERROR"),
+        ("null", "JSON_PARSER_ERROR"),
+        ("", "JSON_PARSER_ERROR"),
+        ("{\"records\": {}}", "JSON_PARSER_ERROR"),
+        ("{\"records\": [1]}", "JSON_PARSER_ERROR"),
+        (
+            "{\"allOrNone\": \"yes\", \"records\": []}",
+            "JSON_PARSER_ERROR",
+        ),
+        (
+            "{\"records\": [{\"ExternalID__c\": \"x\"}]}",
+            "INVALID_TYPE",
+        ),
+        (
+            "{\"records\": [{\"attributes\": {\"type\": \"Account\"}}]}",
+            "INVALID_TYPE",
+        ),
+        ("\u{0}\u{1}", "JSON_PARSER_ERROR"),
+    ];
+    for (body, code) in bodies {
+        let r = env.upsert_raw(body.to_string()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error_code(&r.body), code, "{body}: {}", r.body);
+    }
+    let r = env
+        .upsert(
+            false,
+            vec![json!({"ExternalID__c": "x", "Subject": {"nested": true}})],
+        )
+        .await;
+    assert_eq!(status_code(&r.body[0]), "INVALID_TYPE_ON_FIELD_IN_RECORD");
+    let r = env
+        .upsert(
+            false,
+            vec![json!({"ExternalID__c": 42, "Subject": 7, "OwnerId": "005000000000000AAA"})],
+        )
+        .await;
+    assert_eq!(status_code(&r.body[0]), "INVALID_CROSS_REFERENCE_KEY");
+
+    for path in [
+        "/query",
+        "/query?q=",
+        "/query?q=%20",
+        "/query?q=SELECT",
+        "/query?q=%E2%9C%93",
+    ] {
+        let r = env.get(path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(error_code(&r.body), "MALFORMED_QUERY", "{path}");
+    }
+    for path in [
+        "/query/x",
+        "/query/-",
+        "/query/01g-abc",
+        "/query/01g000000000000AAA-99999999999999999999999",
+    ] {
+        let r = env.get(path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(error_code(&r.body), "INVALID_QUERY_LOCATOR", "{path}");
+    }
+    for path in [
+        "/composite/sobjects",
+        "/composite/sobjects?ids=",
+        "/composite/sobjects?ids=a&allOrNone=maybe",
+    ] {
+        let r = env.delete(path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(r.body[0]["errorCode"].is_string(), "{path}");
+    }
+    let r = env.get("/sobjects/Case/500000000000001AAA?fields=").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -257,8 +257,12 @@ async fn versions() -> Response {
     json_response(StatusCode::OK, &list)
 }
 
-async fn resources(Path(version): Path<String>) -> Response {
+async fn resources(State(st): St, Path(version): Path<String>) -> Response {
     let b = format!("/services/data/{version}");
+    let identity = {
+        let org = st.org();
+        format!("{}/id/{}/{}", st.base_url, org.org_id, org.user_id)
+    };
     json_response(
         StatusCode::OK,
         &json!({
@@ -267,7 +271,7 @@ async fn resources(Path(version): Path<String>) -> Response {
             "queryAll": format!("{b}/queryAll"),
             "limits": format!("{b}/limits"),
             "composite": format!("{b}/composite"),
-            "identity": format!("{b}/identity"),
+            "identity": identity,
         }),
     )
 }

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The credentials the sandbox accepts. The defaults are test credentials, not secrets.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SandboxCredentials {
     pub client_id: String,
     pub client_secret: String,
@@ -35,6 +35,22 @@ impl Default for SandboxCredentials {
             password: "sandbox-password".into(),
             security_token: None,
         }
+    }
+}
+
+/// Debug output never shows the secret, the password or the security token.
+impl std::fmt::Debug for SandboxCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
     }
 }
 
