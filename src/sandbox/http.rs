@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{get, patch, post};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value, json};
@@ -78,8 +78,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{d}/query/{{locator}}"), get(query_more))
         .route(&format!("{d}/queryAll/{{locator}}"), get(query_more))
         .route(
-            "/services/data/{version}/composite/sobjects/",
-            delete(delete_many),
+            &format!("{d}/composite/sobjects/"),
+            post(create_many).delete(delete_many),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
