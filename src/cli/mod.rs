@@ -13,6 +13,7 @@ pub use args::Cli;
 use args::Command;
 
 use crate::config::{self, ConnectionSettings, Paths, SettingsLayer};
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxCredentials, SandboxError};
 
 /// Exit status: everything asked for was done.
 pub const EXIT_OK: u8 = 0;
@@ -145,6 +146,47 @@ async fn demo() -> Result<u8, Failure> {
 }
 
 async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
-    let _ = args;
-    Err(Failure::new("the sandbox is not built yet"))
+    let defaults = SandboxCredentials::default();
+    let credentials = SandboxCredentials {
+        client_id: args.client_id.unwrap_or(defaults.client_id),
+        client_secret: args.client_secret.unwrap_or(defaults.client_secret),
+        username: args.username.unwrap_or(defaults.username),
+        password: args.password.unwrap_or(defaults.password),
+        security_token: args.security_token.or(defaults.security_token),
+    };
+    let config = SandboxConfig {
+        bind: std::net::SocketAddr::new(args.bind, args.port),
+        allow_non_loopback: args.allow_non_loopback,
+        credentials,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).await.map_err(|e| match e {
+        SandboxError::NonLoopback(addr) => Failure::new(format!(
+            "refusing to listen on {addr}: the sandbox has no real security; add --allow-non-loopback if you mean it"
+        )),
+        other => Failure::new(other.to_string()),
+    })?;
+    println!("{}", sandbox.banner());
+    wait_for_stop_signal().await;
+    sandbox.stop().await;
+    Ok(EXIT_OK)
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
