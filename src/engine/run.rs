@@ -38,6 +38,52 @@ pub enum EngineError {
     },
 }
 
+/// Per-record failures worth resending: the record was locked by another transaction.
+const RECORD_RETRY_CODES: [&str; 1] = ["UNABLE_TO_LOCK_ROW"];
+/// Tries in all for a record that keeps failing with one of those codes.
+const RECORD_ATTEMPTS: u32 = 4;
+
+fn retryable_errors(errors: &[crate::salesforce::ApiError]) -> bool {
+    errors
+        .iter()
+        .any(|e| RECORD_RETRY_CODES.contains(&e.code.as_str()))
+}
+
+/// Sends `items` with `send`, then resends only the records whose result `retry` says can
+/// succeed on another try, a bounded number of times with backoff. Results keep the
+/// items' order.
+async fn send_with_record_retries<T: Clone, R, F, Fut>(
+    items: &[T],
+    send: F,
+    retry: impl Fn(&R) -> bool,
+) -> Result<Vec<R>, SfError>
+where
+    F: Fn(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<R>, SfError>>,
+{
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let mut pending: Vec<usize> = (0..items.len()).collect();
+    let policy = crate::salesforce::RetryPolicy::default();
+    for attempt in 1..=RECORD_ATTEMPTS {
+        let batch: Vec<T> = pending.iter().map(|i| items[*i].clone()).collect();
+        let answers = send(batch).await?;
+        let mut again = Vec::new();
+        for (index, answer) in pending.iter().zip(answers) {
+            if retry(&answer) && attempt < RECORD_ATTEMPTS {
+                again.push(*index);
+            }
+            results[*index] = Some(answer);
+        }
+        if again.is_empty() {
+            break;
+        }
+        tokio::time::sleep(policy.delay(attempt)).await;
+        pending = again;
+    }
+    // Every slot was filled by the first send, which covered all items.
+    Ok(results.into_iter().flatten().collect())
+}
+
 /// Who is connected, as the ledger records it.
 pub fn actor_of(info: &ConnectionInfo) -> Actor {
     Actor {
@@ -90,7 +136,13 @@ pub async fn push(
     let mut counts = PushCounts::default();
     let mut all = Vec::with_capacity(total);
     for batch in drafts.chunks(MAX_BATCH) {
-        let results = match client.upsert_cases(batch).await {
+        let sent = send_with_record_retries(
+            batch,
+            |records: Vec<CaseDraft>| async move { client.upsert_cases(&records).await },
+            |r| matches!(r, UpsertResult::Failed { errors } if retryable_errors(errors)),
+        )
+        .await;
+        let results = match sent {
             Ok(results) => results,
             Err(err) => {
                 return Err(EngineError::Interrupted {
@@ -254,7 +306,13 @@ pub async fn undo(
     let mut counts = UndoCounts::default();
     let mut all = Vec::with_capacity(total);
     for batch in targets.chunks(MAX_BATCH) {
-        let results = match client.delete_cases(batch).await {
+        let sent = send_with_record_retries(
+            batch,
+            |ids: Vec<String>| async move { client.delete_cases(&ids).await },
+            |r| matches!(r, DeleteResult::Failed { errors } if retryable_errors(errors)),
+        )
+        .await;
+        let results = match sent {
             Ok(results) => results,
             Err(err) => {
                 return Err(EngineError::Interrupted {

@@ -9,7 +9,7 @@ pub mod fields;
 pub mod soql;
 mod types;
 
-pub use client::{MAX_BATCH, SalesforceClient, is_loopback_url};
+pub use client::{MAX_BATCH, RetryPolicy, SalesforceClient, is_loopback_url, is_transient};
 pub use error::{ApiError, SfError};
 pub use fields::{FieldCheck, FieldStatus, check_fields};
 pub use types::{ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult};
