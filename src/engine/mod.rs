@@ -1,7 +1,11 @@
 //! The engine: push and undo orchestration shared by the console and the headless
-//! commands. Batches of up to 200, each batch's results committed to the ledger before the
-//! next is reported; progress is reported as batches finish.
+//! commands. Batches of up to 200, each batch's results committed to the ledger before it is
+//! reported; the console reaches it through [`spawn`], scripts call [`push`] and [`undo`].
 
 pub mod protocol;
+mod run;
+mod worker;
 
 pub use protocol::*;
+pub use run::{EngineError, actor_of, ensure_fields, push, undo};
+pub use worker::spawn;

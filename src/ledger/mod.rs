@@ -90,7 +90,7 @@ pub struct Ledger {
 }
 
 fn now() -> String {
-    jiff::Timestamp::now().to_string()
+    format!("{:.3}", jiff::Timestamp::now())
 }
 
 const SCHEMA: &str = "
@@ -406,5 +406,142 @@ impl Ledger {
             })
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(org: &str) -> Actor {
+        Actor {
+            org_id: org.to_owned(),
+            username: "u@example.com".to_owned(),
+            instance_url: "https://acme.my.salesforce.com".to_owned(),
+        }
+    }
+
+    fn entry(move_id: &str, case_id: &str, created: bool) -> PushEntry {
+        PushEntry {
+            move_id: move_id.to_owned(),
+            case_id: case_id.to_owned(),
+            created,
+        }
+    }
+
+    #[test]
+    fn a_committed_batch_is_there_for_the_next_process() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ledger.sqlite3");
+        {
+            let mut ledger = Ledger::open(&path).expect("open");
+            ledger
+                .record_push(
+                    "P1",
+                    "Plan one",
+                    &actor("00D1"),
+                    &[entry("m1", "500A", true), entry("m/2 'odd'", "500B", true)],
+                    &[("m3".to_owned(), "STRING_TOO_LONG: x".to_owned())],
+                )
+                .expect("record");
+            ledger
+                .record_case_numbers("00D1", &[("500A".to_owned(), "00001001".to_owned())])
+                .expect("numbers");
+            // Dropped without any shutdown step, as a crash would.
+        }
+        let ledger = Ledger::open(&path).expect("reopen");
+        let cases = ledger.cases("P1").expect("cases");
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].move_id, "m/2 'odd'");
+        assert_eq!(cases[1].case_number.as_deref(), Some("00001001"));
+        assert!(
+            cases
+                .iter()
+                .all(|c| c.state == CaseState::Pushed && c.last_action == "created")
+        );
+        assert_eq!(ledger.event_count().expect("events"), 3);
+    }
+
+    #[test]
+    fn undo_marks_only_this_orgs_cases_and_repush_revives_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite3")).expect("open");
+        ledger
+            .record_push(
+                "P1",
+                "Plan",
+                &actor("00D1"),
+                &[entry("m1", "500A", true)],
+                &[],
+            )
+            .expect("org 1");
+        ledger
+            .record_push(
+                "P1",
+                "Plan",
+                &actor("00D2"),
+                &[entry("m1", "500Z", true)],
+                &[],
+            )
+            .expect("org 2");
+        assert_eq!(ledger.pushed_cases("P1", "00D1").expect("pushed").len(), 1);
+        ledger
+            .record_undo(
+                "P1",
+                &actor("00D1"),
+                &[("500A".to_owned(), "deleted", None)],
+            )
+            .expect("undo");
+        assert!(
+            ledger
+                .pushed_cases("P1", "00D1")
+                .expect("pushed")
+                .is_empty()
+        );
+        assert_eq!(ledger.pushed_cases("P1", "00D2").expect("pushed").len(), 1);
+
+        // Pushing again after an undo creates a new Case: the ledger follows the new Id.
+        ledger
+            .record_push(
+                "P1",
+                "Plan",
+                &actor("00D1"),
+                &[entry("m1", "500C", true)],
+                &[],
+            )
+            .expect("repush");
+        let pushed = ledger.pushed_cases("P1", "00D1").expect("pushed");
+        assert_eq!(pushed[0].case_id, "500C");
+
+        let plans = ledger.plans().expect("plans");
+        assert_eq!(plans.len(), 2);
+        assert!(plans.iter().all(|p| p.pushed == 1));
+    }
+
+    #[test]
+    fn a_failed_undo_keeps_the_case_pushed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite3")).expect("open");
+        ledger
+            .record_push(
+                "P1",
+                "Plan",
+                &actor("00D1"),
+                &[entry("m1", "500A", true)],
+                &[],
+            )
+            .expect("push");
+        ledger
+            .record_undo(
+                "P1",
+                &actor("00D1"),
+                &[(
+                    "500A".to_owned(),
+                    "undo_failed",
+                    Some("ENTITY_IS_LOCKED: locked".to_owned()),
+                )],
+            )
+            .expect("undo");
+        assert_eq!(ledger.pushed_cases("P1", "00D1").expect("pushed").len(), 1);
     }
 }

@@ -12,6 +12,13 @@ use crate::plan::CaseDraft;
 use crate::secret::Secret;
 use crate::spec::EXTERNAL_ID;
 
+/// What must be escaped in a URL path segment: everything but `A-Z a-z 0-9 - . _ ~`.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// sObject Collections carry at most this many records per request.
 pub const MAX_BATCH: usize = 200;
 
@@ -29,12 +36,80 @@ struct Session {
     generation: u64,
 }
 
+/// How often and how patiently transient failures are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with jitter: between half and all of base × 2^(attempt-1).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        let nanos = ceiling.as_nanos() as u64;
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(nanos / 2 + jitter() % (nanos / 2 + 1))
+    }
+}
+
+/// A random number for jitter, without a dependency: std's per-process random hash keys.
+fn jitter() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    hasher.finish()
+}
+
+/// Failures that can succeed when simply tried again.
+pub fn is_transient(err: &SfError) -> bool {
+    match err {
+        SfError::Transport { .. } => true,
+        SfError::Api { status, errors } => {
+            let code = errors.first().map(|e| e.code.as_str()).unwrap_or("");
+            let message = errors.first().map(|e| e.message.as_str()).unwrap_or("");
+            matches!(status, 502..=504)
+                || code == "UNABLE_TO_LOCK_ROW"
+                || code == "SERVER_UNAVAILABLE"
+                // The concurrent-request limit clears by itself; the daily one does not.
+                || (code == "REQUEST_LIMIT_EXCEEDED" && message.contains("Concurrent"))
+        }
+        _ => false,
+    }
+}
+
 pub struct SalesforceClient {
     http: reqwest::Client,
+    retry: RetryPolicy,
+    retries: std::sync::atomic::AtomicU64,
     settings: ConnectionSettings,
     session: RwLock<Option<Session>>,
     api_usage: Mutex<Option<(u64, u64)>>,
     identity: Mutex<Option<ConnectionInfo>>,
+    /// Held while logging in again, so that many requests failing at once share one token.
+    renewing: tokio::sync::Mutex<()>,
 }
 
 /// True for `http(s)://127.x.x.x`, `localhost` and `[::1]` URLs.
@@ -170,11 +245,20 @@ impl SalesforceClient {
             .map_err(|e| SfError::Config(format!("cannot set up HTTP: {e}")))?;
         Ok(SalesforceClient {
             http,
+            retry: RetryPolicy::default(),
+            retries: std::sync::atomic::AtomicU64::new(0),
             settings,
             session: RwLock::new(None),
             api_usage: Mutex::new(None),
             identity: Mutex::new(None),
+            renewing: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Replaces the retry policy (tests use short delays).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> SalesforceClient {
+        self.retry = retry;
+        self
     }
 
     pub fn settings(&self) -> &ConnectionSettings {
@@ -346,6 +430,7 @@ impl SalesforceClient {
 
     /// After a 401: log in again unless another request already did since `stale` was used.
     async fn renew(&self, stale: &Session) -> Result<Session, SfError> {
+        let _one_at_a_time = self.renewing.lock().await;
         {
             let current = self.session.read().await;
             if let Some(current) = current.as_ref()
@@ -358,7 +443,11 @@ impl SalesforceClient {
         self.session().await
     }
 
-    /// Sends one data call to the instance; on 401 logs in again once and retries once.
+    /// Sends one data call to the instance. A 401 gets one new token and one retry (shared
+    /// with any other request that hit the same expired session); transient failures (503,
+    /// 502, 504, dropped or timed-out connections, row locks, the concurrent-request limit)
+    /// are retried with backoff and jitter, a bounded number of times. Every call made here
+    /// is idempotent (reads, upserts by external id, deletes), so a retry cannot duplicate.
     async fn call(
         &self,
         method: Method,
@@ -368,43 +457,112 @@ impl SalesforceClient {
     ) -> Result<(StatusCode, bytes_body::Body), SfError> {
         let mut session = self.session().await?;
         let mut renewed = false;
+        let mut attempt = 0;
         loop {
-            let url = format!("{}{}", session.instance_url, path);
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(session.token.expose())
-                .header("Accept", "application/json");
-            if !query.is_empty() {
-                request = request.query(query);
-            }
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let response = request.send().await.map_err(|e| transport(&url, &e))?;
-            let status = response.status();
-            if let Some(usage) = response
-                .headers()
-                .get("Sforce-Limit-Info")
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_limit_info)
-            {
-                *self.api_usage.lock().unwrap_or_else(|e| e.into_inner()) = Some(usage);
-            }
-            let bytes = response.bytes().await.map_err(|e| transport(&url, &e))?;
-            if status == StatusCode::UNAUTHORIZED && !renewed {
+            attempt += 1;
+            let outcome = self.send_once(&session, &method, path, query, body).await;
+            let err = match outcome {
+                Ok(answer) => return Ok(answer),
+                Err(err) => err,
+            };
+            if err.is_session_expired() && !renewed {
                 renewed = true;
                 session = self.renew(&session).await?;
+                attempt -= 1;
                 continue;
             }
-            if status.is_success() || status == StatusCode::MULTIPLE_CHOICES {
-                return Ok((status, bytes_body::Body(bytes.to_vec())));
+            if let SfError::Api { status: 410, .. } = err {
+                return Err(self.retired_version().await);
             }
-            return Err(SfError::Api {
-                status: status.as_u16(),
-                errors: parse_api_errors(&bytes),
-            });
+            if is_transient(&err) && attempt < self.retry.attempts {
+                self.retries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let delay = self.retry.delay(attempt);
+                tracing::info!(%err, attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            return Err(err);
         }
+    }
+
+    async fn send_once(
+        &self,
+        session: &Session,
+        method: &Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, bytes_body::Body), SfError> {
+        let url = format!("{}{}", session.instance_url, path);
+        let mut request = self
+            .http
+            .request(method.clone(), &url)
+            .bearer_auth(session.token.expose())
+            .header("Accept", "application/json");
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| transport(&url, &e))?;
+        let status = response.status();
+        if let Some(usage) = response
+            .headers()
+            .get("Sforce-Limit-Info")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_limit_info)
+        {
+            *self.api_usage.lock().unwrap_or_else(|e| e.into_inner()) = Some(usage);
+        }
+        let bytes = response.bytes().await.map_err(|e| transport(&url, &e))?;
+        if status.is_success() || status == StatusCode::MULTIPLE_CHOICES {
+            return Ok((status, bytes_body::Body(bytes.to_vec())));
+        }
+        Err(SfError::Api {
+            status: status.as_u16(),
+            errors: parse_api_errors(&bytes),
+        })
+    }
+
+    /// After a 410: which versions the org does offer, so the operator can pick one.
+    async fn retired_version(&self) -> SfError {
+        let version = self.api_version().to_owned();
+        let offered: Vec<String> = self.versions().await.unwrap_or_default();
+        SfError::RetiredVersion { version, offered }
+    }
+
+    /// The API versions the org serves (`GET /services/data/`, no auth needed).
+    pub async fn versions(&self) -> Result<Vec<String>, SfError> {
+        let session = self.session().await?;
+        let url = format!("{}/services/data/", session.instance_url);
+        let response = self
+            .http
+            .get(&url)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| transport(&url, &e))?;
+        let value: Value = response
+            .json()
+            .await
+            .map_err(|e| decode("the version list", e))?;
+        Ok(value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.get("version").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// How many requests were retried since the client was made.
+    pub fn retry_count(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn data_path(&self, rest: &str) -> String {
@@ -430,9 +588,97 @@ impl SalesforceClient {
         Ok(describe.fields)
     }
 
+    /// True when the configured API version predates sObject Collections upsert (46.0).
+    fn before_collections_upsert(&self) -> bool {
+        self.api_version()
+            .parse::<f64>()
+            .map(|v| v < 46.0)
+            .unwrap_or(false)
+    }
+
+    /// Upserts one Case through `PATCH /sobjects/Case/ExternalID__c/{value}`: the path for
+    /// API versions before 46.0. Answers 201 (created), 200 or 204 (updated; 204 carries no
+    /// body, so the Id is looked up), or 300 when the id matches several Cases.
+    pub async fn upsert_case(&self, draft: &CaseDraft) -> Result<UpsertResult, SfError> {
+        let mut record = case_record(draft);
+        if let Some(map) = record.as_object_mut() {
+            // The key travels in the URL; Salesforce refuses it in the body.
+            map.remove("attributes");
+            map.remove(EXTERNAL_ID);
+        }
+        let encoded = percent_encoding::utf8_percent_encode(&draft.external_id, PATH_SEGMENT);
+        let path = self.data_path(&format!("sobjects/Case/{EXTERNAL_ID}/{encoded}"));
+        let result = self.call(Method::PATCH, &path, &[], Some(&record)).await;
+        let (status, body) = match result {
+            Ok(answer) => answer,
+            Err(SfError::Api {
+                status: 400,
+                errors,
+            }) => return Ok(UpsertResult::Failed { errors }),
+            Err(err) => return Err(err),
+        };
+        if status == StatusCode::MULTIPLE_CHOICES {
+            let urls: Vec<String> =
+                serde_json::from_slice::<Vec<String>>(&body.0).unwrap_or_default();
+            return Ok(UpsertResult::Failed {
+                errors: vec![ApiError {
+                    code: "MULTIPLE_CHOICES".to_owned(),
+                    message: format!(
+                        "the external id matches {} Cases ({}); make ExternalID__c Unique and remove the duplicates",
+                        urls.len().max(2),
+                        urls.join(", ")
+                    ),
+                    fields: vec![EXTERNAL_ID.to_owned()],
+                }],
+            });
+        }
+        let value: Value = serde_json::from_slice(&body.0).unwrap_or(Value::Null);
+        let id = match value.get("id").and_then(Value::as_str) {
+            Some(id) => id.to_owned(),
+            None => self.id_by_external_id(&draft.external_id).await?,
+        };
+        let created = status == StatusCode::CREATED
+            || value
+                .get("created")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+        Ok(if created {
+            UpsertResult::Created { id }
+        } else {
+            UpsertResult::Updated { id }
+        })
+    }
+
+    async fn id_by_external_id(&self, external_id: &str) -> Result<String, SfError> {
+        let query = format!(
+            "SELECT Id FROM Case WHERE {EXTERNAL_ID} = {}",
+            super::soql::quote(external_id)
+        );
+        let result = self.query(&query).await?;
+        result
+            .records
+            .first()
+            .and_then(|r| r.get("Id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                decode(
+                    "the upsert",
+                    "updated, but the Case cannot be found by its external id",
+                )
+            })
+    }
+
     /// Upserts up to 200 Cases by `ExternalID__c`, all-or-none off: one result per draft,
     /// in the same order.
     pub async fn upsert_cases(&self, drafts: &[CaseDraft]) -> Result<Vec<UpsertResult>, SfError> {
+        if self.before_collections_upsert() {
+            let mut results = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                results.push(self.upsert_case(draft).await?);
+            }
+            return Ok(results);
+        }
         if drafts.len() > MAX_BATCH {
             return Err(SfError::Config(format!(
                 "a batch holds at most {MAX_BATCH} records, not {}",

@@ -38,9 +38,25 @@ pub enum SfError {
     /// An answer that is not what Salesforce sends for this call.
     #[error("unexpected answer from {what}: {reason}")]
     Decode { what: String, reason: String },
+    /// The API version is retired (HTTP 410).
+    #[error("API version {version} is retired in this org; it offers {}", offered_versions(.offered))]
+    RetiredVersion {
+        version: String,
+        offered: Vec<String>,
+    },
     /// A setting that cannot work (bad URL, plain http to a remote host, …).
     #[error("{0}")]
     Config(String),
+}
+
+fn offered_versions(offered: &[String]) -> String {
+    match (offered.first(), offered.last()) {
+        (Some(first), Some(last)) if offered.len() > 1 => {
+            format!("{first} to {last}; set one with --api-version or MOVEFORCE_API_VERSION")
+        }
+        (Some(only), _) => format!("only {only}"),
+        _ => "no version list".to_owned(),
+    }
 }
 
 fn first_error(errors: &[ApiError]) -> String {

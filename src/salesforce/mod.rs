@@ -2,13 +2,14 @@
 //! Case describe, sObject Collections upsert and delete, and SOQL with paging. Errors are
 //! typed values that keep Salesforce's code and message. No terminal code here.
 
+pub mod advice;
 mod client;
 mod error;
 pub mod fields;
 pub mod soql;
 mod types;
 
-pub use client::{MAX_BATCH, SalesforceClient, is_loopback_url};
+pub use client::{MAX_BATCH, RetryPolicy, SalesforceClient, is_loopback_url, is_transient};
 pub use error::{ApiError, SfError};
 pub use fields::{FieldCheck, FieldStatus, check_fields};
 pub use types::{ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult};

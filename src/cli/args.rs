@@ -1,0 +1,159 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Flow, SettingsLayer};
+use crate::secret::Secret;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "moveforce",
+    version,
+    about = "Push a move plan's now-moves to Salesforce as Cases, check the org's fields, and undo a plan.",
+    long_about = "Push a move plan's now-moves to Salesforce as Cases, check the org's fields, and undo a plan.\n\nWithout a command, opens the console (with PLAN, on its Moves tab).\nConnection settings come from flags, then MOVEFORCE_* environment variables, then the saved config."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A plan file (JSON or CSV) to open in the console.
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the console on a local sandbox org with a sample plan (touches no real data).
+    Demo,
+    /// Serve a local Salesforce-compatible REST API for tests and trials.
+    Sandbox(SandboxArgs),
+    /// Test the connection and check the seven Case fields.
+    Check(JsonArg),
+    /// Push the plan's now-moves as Cases (upsert by ExternalID__c).
+    Push(PushArgs),
+    /// Delete the Cases a plan created, as recorded in the ledger.
+    Undo(UndoArgs),
+    /// Show what the ledger holds: every plan, or one plan's Cases.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The plan file (JSON or CSV).
+    pub plan: PathBuf,
+    /// Do not ask before writing.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Refuse moves whose values would be cut to fit a field, instead of cutting them.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// A plan id from the ledger, or a plan file (its plan id is used).
+    pub plan: String,
+    /// Do not ask before deleting.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// A plan id or plan file; without it, every plan in the ledger.
+    pub plan: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+    /// Address to listen on; anything but loopback also needs --allow-non-loopback.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Allow listening on a non-loopback address (the sandbox has no real security).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+    /// Client id (consumer key) the sandbox accepts.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Client secret the sandbox accepts.
+    #[arg(long)]
+    pub client_secret: Option<String>,
+    /// Username the sandbox accepts.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Password the sandbox accepts.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Security token the sandbox requires appended to the password.
+    #[arg(long)]
+    pub security_token: Option<String>,
+}
+
+/// Connection flags, the highest-priority source of settings.
+#[derive(Debug, Args, Default)]
+pub struct ConnectionArgs {
+    /// Login URL: https://login.salesforce.com, https://test.salesforce.com or your My Domain.
+    #[arg(long, global = true)]
+    pub login_url: Option<String>,
+    /// OAuth flow: password or client_credentials.
+    #[arg(long, global = true, value_parser = parse_flow)]
+    pub flow: Option<Flow>,
+    /// Consumer key of the connected app.
+    #[arg(long, global = true)]
+    pub client_id: Option<String>,
+    /// Consumer secret (prefer MOVEFORCE_CLIENT_SECRET: flags show in `ps`).
+    #[arg(long, global = true)]
+    pub client_secret: Option<String>,
+    /// Integration user's username.
+    #[arg(long, global = true)]
+    pub username: Option<String>,
+    /// Integration user's password (prefer MOVEFORCE_PASSWORD).
+    #[arg(long, global = true)]
+    pub password: Option<String>,
+    /// Security token appended to the password (prefer MOVEFORCE_SECURITY_TOKEN).
+    #[arg(long, global = true)]
+    pub security_token: Option<String>,
+    /// Salesforce API version, e.g. 62.0.
+    #[arg(long, global = true)]
+    pub api_version: Option<String>,
+}
+
+fn parse_flow(text: &str) -> Result<Flow, String> {
+    Flow::parse(text).ok_or_else(|| format!("`{text}` is not `password` or `client_credentials`"))
+}
+
+impl ConnectionArgs {
+    pub fn layer(&self) -> SettingsLayer {
+        SettingsLayer {
+            login_url: self.login_url.clone(),
+            flow: self.flow,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone().map(Secret::new),
+            username: self.username.clone(),
+            password: self.password.clone().map(Secret::new),
+            security_token: self.security_token.clone().map(Secret::new),
+            api_version: self.api_version.clone(),
+        }
+    }
+}

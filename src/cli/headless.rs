@@ -1,0 +1,533 @@
+//! The headless commands: the same engine as the console, for scripts. Text goes to
+//! stdout (progress to stderr); `--json` prints one JSON object on stdout.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+
+use super::args::{ConnectionArgs, PushArgs, StatusArgs, UndoArgs};
+use super::{EXIT_OK, EXIT_PARTIAL, Failure, resolve_settings};
+use crate::config::Paths;
+use crate::engine::{self, PushCounts, PushOutcome, UndoOutcome};
+use crate::ledger::{CaseState, Ledger};
+use crate::plan::{self, Disposition, MapOptions, Plan};
+use crate::salesforce::advice::explain;
+use crate::salesforce::{ConnectionInfo, FieldStatus, SalesforceClient, check_fields};
+
+fn print_json(value: &Value) {
+    // serde_json cannot fail on a Value built here.
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+async fn connect(
+    args: &ConnectionArgs,
+    paths: &Paths,
+) -> Result<(SalesforceClient, ConnectionInfo), Failure> {
+    let settings = resolve_settings(args, paths)?;
+    let client = SalesforceClient::new(settings).map_err(|e| Failure::new(explain(&e)))?;
+    let info = client
+        .login()
+        .await
+        .map_err(|e| Failure::new(format!("cannot connect: {}", explain(&e))))?;
+    Ok((client, info))
+}
+
+fn connection_json(info: &ConnectionInfo) -> Value {
+    json!({
+        "instance_url": info.instance_url,
+        "org_id": info.org_id,
+        "user_id": info.user_id,
+        "username": info.username,
+        "api_version": info.api_version,
+        "api_usage": info.api_usage.map(|(used, max)| json!({"used": used, "max": max})),
+    })
+}
+
+/// Asks on the terminal; without one, refuses unless `--yes` was given.
+fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(format!(
+            "{question} Refusing to write without asking: there is no terminal to ask on; add --yes to go ahead"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(Failure::new("nothing was changed (not confirmed)"))
+    }
+}
+
+pub async fn check(args: &ConnectionArgs, paths: &Paths, as_json: bool) -> Result<u8, Failure> {
+    let (client, info) = connect(args, paths).await?;
+    let described = client
+        .describe_case()
+        .await
+        .map_err(|e| Failure::new(format!("cannot describe Case: {}", explain(&e))))?;
+    let checks = check_fields(&described);
+    let ok = checks.iter().all(|c| c.status == FieldStatus::Ok);
+    let info = client.connection().unwrap_or(info);
+    if as_json {
+        print_json(&json!({
+            "ok": ok,
+            "connection": connection_json(&info),
+            "fields": checks.iter().map(|c| json!({
+                "name": c.spec.api_name,
+                "status": c.status.as_str(),
+                "detail": c.detail,
+                "expected": c.expected(),
+                "found": c.found,
+                "warnings": c.warnings,
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        println!("Connected to {} as {}", info.instance_url, info.username);
+        println!(
+            "  org {}  user {}  API v{}",
+            info.org_id, info.user_id, info.api_version
+        );
+        if let Some((used, max)) = info.api_usage {
+            println!("  API requests used: {used} of {max} (rolling 24 h)");
+        }
+        println!("Case fields:");
+        for c in &checks {
+            println!(
+                "  {:<18} {:<16} {}",
+                c.spec.api_name,
+                c.status.as_str(),
+                c.expected()
+            );
+            if !c.detail.is_empty() {
+                println!("      {}", c.detail);
+            }
+            for warning in &c.warnings {
+                println!("      warning: {warning}");
+            }
+        }
+        println!(
+            "{}",
+            if ok {
+                "Ready to push."
+            } else {
+                "Not ready: fix the fields above."
+            }
+        );
+    }
+    Ok(if ok { EXIT_OK } else { EXIT_PARTIAL })
+}
+
+fn skipped_reason(mv: &plan::Move) -> String {
+    match mv.disposition() {
+        Disposition::Future => format!(
+            "future move{}",
+            mv.move_date
+                .as_ref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        ),
+        Disposition::Cancelled => "cancelled".to_owned(),
+        Disposition::Invalid => mv
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        Disposition::Now => String::new(),
+    }
+}
+
+fn outcome_json(move_id: &str, outcome: &PushOutcome) -> Value {
+    match outcome {
+        PushOutcome::Created {
+            case_id,
+            case_number,
+        } => {
+            json!({"move_id": move_id, "result": "created", "case_id": case_id, "case_number": case_number})
+        }
+        PushOutcome::Updated {
+            case_id,
+            case_number,
+        } => {
+            json!({"move_id": move_id, "result": "updated", "case_id": case_id, "case_number": case_number})
+        }
+        PushOutcome::Failed { code, message } => {
+            json!({"move_id": move_id, "result": "failed", "error": {"code": code, "message": message}})
+        }
+    }
+}
+
+fn load_plan(path: &Path, strict: bool) -> Result<Plan, Failure> {
+    Ok(plan::load(path, MapOptions { strict })?)
+}
+
+pub async fn push(args: &ConnectionArgs, paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
+    let plan = load_plan(&push.plan, push.strict)?;
+    let counts = plan.counts();
+    if !push.json {
+        println!(
+            "Plan {} \"{}\": {} now, {} future, {} cancelled, {} invalid",
+            plan.plan_id,
+            plan.plan_name,
+            counts.now,
+            counts.future,
+            counts.cancelled,
+            counts.invalid
+        );
+        for mv in plan
+            .moves
+            .iter()
+            .filter(|m| m.disposition() == Disposition::Invalid)
+        {
+            println!(
+                "  not pushed: {} ({}): {}",
+                mv.move_id,
+                mv.origin,
+                skipped_reason(mv)
+            );
+        }
+        for mv in plan.now_moves().filter(|m| !m.truncated.is_empty()) {
+            println!(
+                "  cut to fit: {} ({}): full text kept in the Description",
+                mv.move_id,
+                mv.truncated.join(", ")
+            );
+        }
+    }
+    let drafts: Vec<_> = plan
+        .now_moves()
+        .map(|mv| plan::map_move(&plan, mv))
+        .collect();
+    let (client, info) = connect(args, paths).await?;
+    if drafts.is_empty() {
+        if push.json {
+            print_json(&push_json(
+                &plan,
+                &info,
+                PushCounts {
+                    skipped: plan.moves.len(),
+                    ..Default::default()
+                },
+                &[],
+                None,
+            ));
+        } else {
+            println!("Nothing to push: the plan has no valid now-moves.");
+        }
+        return Ok(EXIT_OK);
+    }
+    confirm(
+        &format!(
+            "Push {} Case(s) for plan {} to org {} ({}) as {}?",
+            drafts.len(),
+            plan.plan_id,
+            info.org_id,
+            info.instance_url,
+            info.username
+        ),
+        push.yes,
+    )?;
+    let ledger = Mutex::new(Ledger::open(&paths.ledger_file())?);
+    let mut outcomes: Vec<(String, PushOutcome)> = Vec::new();
+    let quiet = push.json;
+    let result = engine::push(
+        &client,
+        &ledger,
+        &plan.plan_id,
+        &plan.plan_name,
+        &drafts,
+        |batch, done, total| {
+            outcomes.extend(batch.iter().cloned());
+            if !quiet {
+                eprintln!("  pushed {done}/{total}");
+            }
+        },
+    )
+    .await;
+    let (mut counts, error) = match result {
+        Ok((counts, _)) => (counts, None),
+        Err(err) => (tally(&outcomes), Some(engine_message(&err))),
+    };
+    counts.skipped = plan.moves.len() - drafts.len();
+    if push.json {
+        print_json(&push_json(
+            &plan,
+            &info,
+            counts,
+            &outcomes,
+            error.as_deref(),
+        ));
+    } else {
+        for (move_id, outcome) in &outcomes {
+            match outcome {
+                PushOutcome::Created {
+                    case_id,
+                    case_number,
+                } => println!(
+                    "  created  {move_id}  {case_id}  {}",
+                    case_number.as_deref().unwrap_or("")
+                ),
+                PushOutcome::Updated {
+                    case_id,
+                    case_number,
+                } => println!(
+                    "  updated  {move_id}  {case_id}  {}",
+                    case_number.as_deref().unwrap_or("")
+                ),
+                PushOutcome::Failed { code, message } => {
+                    println!("  FAILED   {move_id}  {code}: {message}")
+                }
+            }
+        }
+        println!(
+            "Created {}, updated {}, failed {}, skipped {}.",
+            counts.created, counts.updated, counts.failed, counts.skipped
+        );
+    }
+    if let Some(error) = error {
+        return Err(Failure::new(error));
+    }
+    Ok(if counts.failed > 0 {
+        EXIT_PARTIAL
+    } else {
+        EXIT_OK
+    })
+}
+
+fn engine_message(err: &engine::EngineError) -> String {
+    match err {
+        engine::EngineError::Salesforce(sf) => explain(sf),
+        other => other.to_string(),
+    }
+}
+
+fn tally(outcomes: &[(String, PushOutcome)]) -> PushCounts {
+    let mut counts = PushCounts::default();
+    for (_, outcome) in outcomes {
+        match outcome {
+            PushOutcome::Created { .. } => counts.created += 1,
+            PushOutcome::Updated { .. } => counts.updated += 1,
+            PushOutcome::Failed { .. } => counts.failed += 1,
+        }
+    }
+    counts
+}
+
+fn push_json(
+    plan: &Plan,
+    info: &ConnectionInfo,
+    counts: PushCounts,
+    outcomes: &[(String, PushOutcome)],
+    error: Option<&str>,
+) -> Value {
+    let mut results = Vec::with_capacity(plan.moves.len());
+    for mv in &plan.moves {
+        if mv.disposition() != Disposition::Now {
+            results.push(json!({
+                "move_id": mv.move_id,
+                "result": "skipped",
+                "disposition": mv.disposition().as_str(),
+                "reason": skipped_reason(mv),
+            }));
+        } else if let Some((_, outcome)) = outcomes.iter().find(|(id, _)| *id == mv.move_id) {
+            let mut value = outcome_json(&mv.move_id, outcome);
+            if !mv.truncated.is_empty() {
+                value["truncated"] = json!(mv.truncated);
+            }
+            results.push(value);
+        } else {
+            results.push(json!({"move_id": mv.move_id, "result": "not_sent"}));
+        }
+    }
+    let mut value = json!({
+        "plan_id": plan.plan_id,
+        "org_id": info.org_id,
+        "username": info.username,
+        "created": counts.created,
+        "updated": counts.updated,
+        "failed": counts.failed,
+        "skipped": counts.skipped,
+        "results": results,
+    });
+    if let Some(error) = error {
+        value["error"] = json!(error);
+    }
+    value
+}
+
+/// A plan file's id, or the text itself as a plan id.
+fn plan_id_of(text: &str) -> Result<String, Failure> {
+    let path = Path::new(text);
+    if path.is_file() {
+        Ok(load_plan(path, false)?.plan_id)
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+pub async fn undo(args: &ConnectionArgs, paths: &Paths, undo: UndoArgs) -> Result<u8, Failure> {
+    let plan_id = plan_id_of(&undo.plan)?;
+    let ledger = Ledger::open(&paths.ledger_file())?;
+    if ledger.cases(&plan_id)?.is_empty() {
+        return Err(Failure::new(format!(
+            "the ledger ({}) holds no Cases for plan {plan_id}; `moveforce status` lists the plans it knows",
+            paths.ledger_file().display()
+        )));
+    }
+    let (client, info) = connect(args, paths).await?;
+    let pending = ledger.pushed_cases(&plan_id, &info.org_id)?.len();
+    if pending > 0 {
+        confirm(
+            &format!(
+                "Delete {pending} Case(s) of plan {plan_id} from org {} ({})?",
+                info.org_id, info.instance_url
+            ),
+            undo.yes,
+        )?;
+    }
+    let ledger = Mutex::new(ledger);
+    let mut outcomes: Vec<(String, UndoOutcome)> = Vec::new();
+    let quiet = undo.json;
+    let result = engine::undo(&client, &ledger, &plan_id, None, |batch, done, total| {
+        outcomes.extend(batch.iter().cloned());
+        if !quiet {
+            eprintln!("  undone {done}/{total}");
+        }
+    })
+    .await;
+    let error = result.as_ref().err().map(engine_message);
+    let (mut deleted, mut gone, mut failed) = (0, 0, 0);
+    for (_, outcome) in &outcomes {
+        match outcome {
+            UndoOutcome::Deleted => deleted += 1,
+            UndoOutcome::AlreadyGone => gone += 1,
+            UndoOutcome::Failed { .. } => failed += 1,
+        }
+    }
+    let move_ids: std::collections::HashMap<String, String> = ledger
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .cases(&plan_id)?
+        .into_iter()
+        .map(|c| (c.case_id, c.move_id))
+        .collect();
+    let move_of = |case_id: &str| move_ids.get(case_id).cloned().unwrap_or_default();
+    if undo.json {
+        let results: Vec<Value> = outcomes
+            .iter()
+            .map(|(case_id, outcome)| {
+                let move_id = move_of(case_id);
+                match outcome {
+                    UndoOutcome::Deleted => json!({"move_id": move_id, "case_id": case_id, "result": "deleted"}),
+                    UndoOutcome::AlreadyGone => json!({"move_id": move_id, "case_id": case_id, "result": "already_gone"}),
+                    UndoOutcome::Failed { code, message } => json!({"move_id": move_id, "case_id": case_id, "result": "failed", "error": {"code": code, "message": message}}),
+                }
+            })
+            .collect();
+        let mut value = json!({
+            "plan_id": plan_id,
+            "org_id": info.org_id,
+            "username": info.username,
+            "deleted": deleted,
+            "already_gone": gone,
+            "failed": failed,
+            "results": results,
+        });
+        if let Some(error) = &error {
+            value["error"] = json!(error);
+        }
+        print_json(&value);
+    } else {
+        for (case_id, outcome) in &outcomes {
+            let move_id = move_of(case_id);
+            match outcome {
+                UndoOutcome::Deleted => println!("  deleted       {move_id}  {case_id}"),
+                UndoOutcome::AlreadyGone => println!("  already gone  {move_id}  {case_id}"),
+                UndoOutcome::Failed { code, message } => {
+                    println!("  FAILED        {move_id}  {case_id}  {code}: {message}")
+                }
+            }
+        }
+        println!("Deleted {deleted}, already gone {gone}, failed {failed}.");
+    }
+    if let Some(error) = error {
+        return Err(Failure::new(error));
+    }
+    Ok(if failed > 0 { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
+    let ledger = Ledger::open(&paths.ledger_file())?;
+    let Some(plan) = status.plan else {
+        let plans = ledger.plans()?;
+        if status.json {
+            print_json(&json!({
+                "ledger": paths.ledger_file().display().to_string(),
+                "plans": plans.iter().map(|p| json!({
+                    "plan_id": p.plan_id, "plan_name": p.plan_name, "org_id": p.org_id,
+                    "pushed": p.pushed, "deleted": p.deleted, "last_at": p.last_at,
+                })).collect::<Vec<_>>(),
+            }));
+        } else if plans.is_empty() {
+            println!(
+                "The ledger ({}) holds no plans yet.",
+                paths.ledger_file().display()
+            );
+        } else {
+            println!(
+                "{:<20} {:<18} {:>7} {:>8}  last activity",
+                "plan", "org", "pushed", "deleted"
+            );
+            for p in &plans {
+                println!(
+                    "{:<20} {:<18} {:>7} {:>8}  {}",
+                    p.plan_id, p.org_id, p.pushed, p.deleted, p.last_at
+                );
+            }
+        }
+        return Ok(EXIT_OK);
+    };
+    let plan_id = plan_id_of(&plan)?;
+    let cases = ledger.cases(&plan_id)?;
+    if status.json {
+        print_json(&json!({
+            "plan_id": plan_id,
+            "pushed": cases.iter().filter(|c| c.state == CaseState::Pushed).count(),
+            "deleted": cases.iter().filter(|c| c.state == CaseState::Deleted).count(),
+            "cases": cases.iter().map(|c| json!({
+                "move_id": c.move_id, "case_id": c.case_id, "case_number": c.case_number,
+                "state": c.state.as_str(), "last_action": c.last_action, "at": c.at,
+                "org_id": c.org_id, "username": c.username,
+            })).collect::<Vec<_>>(),
+        }));
+    } else if cases.is_empty() {
+        println!("The ledger holds no Cases for plan {plan_id}.");
+    } else {
+        println!(
+            "{:<16} {:<18} {:<10} {:<8} {:<13} at",
+            "move", "case id", "number", "state", "last action"
+        );
+        for c in &cases {
+            println!(
+                "{:<16} {:<18} {:<10} {:<8} {:<13} {}",
+                c.move_id,
+                c.case_id,
+                c.case_number.as_deref().unwrap_or("-"),
+                c.state.as_str(),
+                c.last_action,
+                c.at
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}

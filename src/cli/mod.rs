@@ -1,0 +1,192 @@
+//! The `moveforce` command: the console, the demo, the sandbox, and the headless commands,
+//! all on the same engine.
+
+mod args;
+mod headless;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+
+use crate::config::{self, ConnectionSettings, Paths, SettingsLayer};
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxCredentials, SandboxError};
+
+/// Exit status: everything asked for was done.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: it could not run (bad input, no connection, refused).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: it ran, but some moves or Cases failed.
+pub const EXIT_PARTIAL: u8 = 2;
+
+/// An error to show the operator, with the exit status it means.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: EXIT_FAILED,
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(err: E) -> Failure {
+        Failure::new(err.to_string())
+    }
+}
+
+fn env_lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Settings from flags, then the environment, then the saved config.
+pub fn resolve_settings(
+    args: &args::ConnectionArgs,
+    paths: &Paths,
+) -> Result<ConnectionSettings, Failure> {
+    let file = config::load_file(&paths.config_file)?;
+    let env = SettingsLayer::from_env(env_lookup)?;
+    Ok(args.layer().over(env.over(file)).resolve())
+}
+
+/// Logs go to a file in the data directory, never to the terminal.
+fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = paths.log_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "moveforce.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOVEFORCE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("moveforce: cannot start: {err}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("moveforce: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    let paths = Paths::discover(env_lookup)?;
+    let _log_guard = init_logging(&paths);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "moveforce starting");
+    match cli.command {
+        None => console(cli.plan, &cli.connection, paths).await,
+        Some(Command::Demo) => demo().await,
+        Some(Command::Sandbox(args)) => sandbox(args).await,
+        Some(Command::Check(json)) => headless::check(&cli.connection, &paths, json.json).await,
+        Some(Command::Push(args)) => headless::push(&cli.connection, &paths, args).await,
+        Some(Command::Undo(args)) => headless::undo(&cli.connection, &paths, args).await,
+        Some(Command::Status(args)) => headless::status(&paths, args),
+    }
+}
+
+/// The console needs a terminal on both ends; scripts get the headless commands.
+fn require_terminal() -> Result<(), Failure> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            "the console needs a terminal (over ssh, use `ssh -t`). Without one, use the headless commands: `moveforce check`, `moveforce push PLAN`, `moveforce undo PLAN`, `moveforce status`",
+        ))
+    }
+}
+
+async fn console(
+    plan: Option<std::path::PathBuf>,
+    connection: &args::ConnectionArgs,
+    paths: Paths,
+) -> Result<u8, Failure> {
+    require_terminal()?;
+    let plan = match plan {
+        Some(path) => Some(crate::plan::load(
+            &path,
+            crate::plan::MapOptions::default(),
+        )?),
+        None => None,
+    };
+    let settings = resolve_settings(connection, &paths)?;
+    let _ = (plan, settings);
+    Err(Failure::new("the console is not built yet"))
+}
+
+async fn demo() -> Result<u8, Failure> {
+    require_terminal()?;
+    Err(Failure::new("the demo is not built yet"))
+}
+
+async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
+    let defaults = SandboxCredentials::default();
+    let credentials = SandboxCredentials {
+        client_id: args.client_id.unwrap_or(defaults.client_id),
+        client_secret: args.client_secret.unwrap_or(defaults.client_secret),
+        username: args.username.unwrap_or(defaults.username),
+        password: args.password.unwrap_or(defaults.password),
+        security_token: args.security_token.or(defaults.security_token),
+    };
+    let config = SandboxConfig {
+        bind: std::net::SocketAddr::new(args.bind, args.port),
+        allow_non_loopback: args.allow_non_loopback,
+        credentials,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).await.map_err(|e| match e {
+        SandboxError::NonLoopback(addr) => Failure::new(format!(
+            "refusing to listen on {addr}: the sandbox has no real security; add --allow-non-loopback if you mean it"
+        )),
+        other => Failure::new(other.to_string()),
+    })?;
+    println!("{}", sandbox.banner());
+    wait_for_stop_signal().await;
+    sandbox.stop().await;
+    Ok(EXIT_OK)
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,909 @@
+//! HTTP routing and the REST data handlers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::{Map, Value, json};
+
+use super::schema::{self, FIELDS};
+use super::store::{COLLECTION_LIMIT, Lookup, Rendered, SaveMode};
+use super::{Shared, oauth, soql};
+
+const OLDEST_VERSION: u32 = 31;
+const NEWEST_VERSION: u32 = 66;
+const DAILY_API_LIMIT: u64 = 15000;
+/// Collections bodies can carry 200 records with 32,000-char descriptions.
+const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+type St = State<Arc<Shared>>;
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    let d = "/services/data/{version}";
+    Router::new()
+        .route("/services/oauth2/token", post(oauth::token))
+        .route("/services/oauth2/revoke", post(oauth::revoke))
+        .route("/id/{org}/{user}", get(oauth::identity))
+        .route("/services/data", get(versions))
+        .route("/services/data/", get(versions))
+        .route(d, get(resources))
+        .route(&format!("{d}/"), get(resources))
+        .route(&format!("{d}/limits"), get(limits))
+        .route(&format!("{d}/limits/"), get(limits))
+        .route(&format!("{d}/sobjects"), get(describe_global))
+        .route(&format!("{d}/sobjects/"), get(describe_global))
+        .route(
+            &format!("{d}/sobjects/{{sobject}}"),
+            get(basic_info).post(create_one),
+        )
+        .route(
+            &format!("{d}/sobjects/{{sobject}}/"),
+            get(basic_info).post(create_one),
+        )
+        .route(&format!("{d}/sobjects/{{sobject}}/describe"), get(describe))
+        .route(
+            &format!("{d}/sobjects/{{sobject}}/describe/"),
+            get(describe),
+        )
+        .route(
+            &format!("{d}/sobjects/{{sobject}}/{{id}}"),
+            get(get_one).patch(update_one).delete(delete_one),
+        )
+        .route(
+            &format!("{d}/sobjects/{{sobject}}/{{field}}/{{value}}"),
+            get(get_by_external_id)
+                .patch(upsert_by_external_id)
+                .delete(delete_by_external_id),
+        )
+        .route(
+            &format!("{d}/composite/sobjects"),
+            post(create_many).delete(delete_many),
+        )
+        .route(
+            &format!("{d}/composite/sobjects/{{sobject}}/{{field}}"),
+            patch(upsert_many),
+        )
+        .route(&format!("{d}/query"), get(query))
+        .route(&format!("{d}/query/"), get(query))
+        .route(&format!("{d}/queryAll"), get(query_all))
+        .route(&format!("{d}/queryAll/"), get(query_all))
+        .route(&format!("{d}/query/{{locator}}"), get(query_more))
+        .route(&format!("{d}/queryAll/{{locator}}"), get(query_more))
+        .route(
+            &format!("{d}/composite/sobjects/"),
+            post(create_many).delete(delete_many),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(shared.clone(), data_guard))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(shared)
+}
+
+// ---------------------------------------------------------------- responses
+
+#[derive(Serialize)]
+struct ApiError<'a> {
+    message: &'a str,
+    #[serde(rename = "errorCode")]
+    error_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<String>>,
+}
+
+fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The REST error body: an array with one `{message, errorCode}`.
+pub fn error_array(status: StatusCode, code: &str, message: &str) -> Response {
+    json_response(
+        status,
+        &[ApiError {
+            message,
+            error_code: code,
+            fields: None,
+        }],
+    )
+}
+
+fn error_with_fields(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    fields: Vec<String>,
+) -> Response {
+    json_response(
+        status,
+        &[ApiError {
+            message,
+            error_code: code,
+            fields: Some(fields),
+        }],
+    )
+}
+
+pub fn invalid_session() -> Response {
+    error_array(
+        StatusCode::UNAUTHORIZED,
+        "INVALID_SESSION_ID",
+        "Session expired or invalid",
+    )
+}
+
+fn resource_missing() -> Response {
+    error_array(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
+}
+
+fn bad_request(code: &str, message: &str) -> Response {
+    error_array(StatusCode::BAD_REQUEST, code, message)
+}
+
+fn entity_is_deleted() -> Response {
+    error_with_fields(
+        StatusCode::NOT_FOUND,
+        "ENTITY_IS_DELETED",
+        "entity is deleted",
+        vec![],
+    )
+}
+
+async fn not_found() -> Response {
+    resource_missing()
+}
+
+async fn method_not_allowed(method: Method) -> Response {
+    error_array(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        &format!("HTTP Method '{method}' not allowed for this resource"),
+    )
+}
+
+// ---------------------------------------------------------------- auth, versions, limits
+
+/// `Bearer <token>` or the legacy `OAuth <token>`.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let ok = scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth");
+    (ok && !token.trim().is_empty()).then(|| token.trim())
+}
+
+/// "v62.0" → 62 when this org serves that version.
+fn parse_version(segment: &str) -> Option<u32> {
+    let (major, minor) = segment.strip_prefix('v')?.split_once('.')?;
+    if minor != "0" || major.len() != 2 || !major.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: u32 = major.parse().ok()?;
+    (OLDEST_VERSION..=NEWEST_VERSION).contains(&v).then_some(v)
+}
+
+fn limit_header(used: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("api-usage={used}/{DAILY_API_LIMIT}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("api-usage=0/15000"))
+}
+
+/// Every `/services/data/vNN.N/…` call: session check, version check, usage count and the
+/// Sforce-Limit-Info header. The version list itself needs no session.
+async fn data_guard(State(st): St, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let Some(rest) = path.strip_prefix("/services/data/") else {
+        return next.run(req).await;
+    };
+    let segment = rest.split('/').next().unwrap_or("");
+    if segment.is_empty() {
+        return next.run(req).await;
+    }
+    let version_ok = parse_version(segment).is_some();
+    let used = {
+        let mut org = st.org();
+        let authorized = bearer_token(req.headers()).is_some_and(|t| org.tokens.contains(t));
+        if authorized {
+            org.api_usage += 1;
+        }
+        (authorized, org.api_usage)
+    };
+    let method = req.method().clone();
+    let path = path.to_string();
+    let mut response = match used {
+        (false, _) => invalid_session(),
+        (true, _) if !version_ok => resource_missing(),
+        (true, _) => next.run(req).await,
+    };
+    // The path only: query strings can carry record data.
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "sandbox request");
+    response
+        .headers_mut()
+        .insert("Sforce-Limit-Info", limit_header(used.1));
+    response
+}
+
+fn release_label(v: u32) -> String {
+    let k = v - OLDEST_VERSION;
+    // 31.0 was Summer '14; then Winter, Spring, Summer each year.
+    let season = ["Summer", "Winter", "Spring"][(k % 3) as usize];
+    format!("{season} '{:02}", 14 + k.div_ceil(3))
+}
+
+async fn versions() -> Response {
+    let list: Vec<Value> = (OLDEST_VERSION..=NEWEST_VERSION)
+        .map(|v| {
+            json!({"label": release_label(v), "url": format!("/services/data/v{v}.0"),
+                   "version": format!("{v}.0")})
+        })
+        .collect();
+    json_response(StatusCode::OK, &list)
+}
+
+async fn resources(State(st): St, Path(version): Path<String>) -> Response {
+    let b = format!("/services/data/{version}");
+    let identity = {
+        let org = st.org();
+        format!("{}/id/{}/{}", st.base_url, org.org_id, org.user_id)
+    };
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "sobjects": format!("{b}/sobjects"),
+            "query": format!("{b}/query"),
+            "queryAll": format!("{b}/queryAll"),
+            "limits": format!("{b}/limits"),
+            "composite": format!("{b}/composite"),
+            "identity": identity,
+        }),
+    )
+}
+
+async fn limits(State(st): St) -> Response {
+    let used = st.org().api_usage;
+    let remaining = DAILY_API_LIMIT.saturating_sub(used);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "DailyApiRequests": {"Max": DAILY_API_LIMIT, "Remaining": remaining},
+            "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DataStorageMB": {"Max": 5, "Remaining": 5},
+            "SingleEmail": {"Max": 15, "Remaining": 15},
+        }),
+    )
+}
+
+// ---------------------------------------------------------------- describe
+
+async fn describe_global(Path(version): Path<String>) -> Response {
+    json_response(StatusCode::OK, &schema::describe_global(&version))
+}
+
+async fn basic_info(Path((version, sobject)): Path<(String, String)>) -> Response {
+    if !schema::is_case(&sobject) {
+        return resource_missing();
+    }
+    json_response(StatusCode::OK, &schema::basic_info(&version))
+}
+
+async fn describe(Path((version, sobject)): Path<(String, String)>) -> Response {
+    if !schema::is_case(&sobject) {
+        return resource_missing();
+    }
+    json_response(StatusCode::OK, &schema::describe(&version))
+}
+
+// ---------------------------------------------------------------- records
+
+/// A Case as JSON: `attributes` first, then the fields in the given order.
+struct RecordJson<'a> {
+    version: &'a str,
+    id: &'a str,
+    fields: Vec<(&'static str, &'a Value)>,
+}
+
+impl Serialize for RecordJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.fields.len() + 1))?;
+        map.serialize_entry(
+            "attributes",
+            &json!({"type": "Case",
+                    "url": format!("/services/data/{}/sobjects/Case/{}", self.version, self.id)}),
+        )?;
+        for (name, value) in &self.fields {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+fn rendered_json<'a>(version: &'a str, r: &'a Rendered) -> RecordJson<'a> {
+    RecordJson {
+        version,
+        id: &r.id,
+        fields: r.fields.iter().map(|(i, v)| (FIELDS[*i].name, v)).collect(),
+    }
+}
+
+fn query_params(raw: Option<String>) -> HashMap<String, String> {
+    raw.map(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The `fields=a,b` parameter of a record GET (all fields when absent).
+fn field_list(params: &HashMap<String, String>) -> Result<Vec<usize>, Reject> {
+    let Some(list) = params.get("fields") else {
+        return Ok((0..FIELDS.len()).collect());
+    };
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match schema::field_index(name) {
+            Some(i) if !out.contains(&i) => out.push(i),
+            Some(_) => {}
+            None => {
+                return Err(reject(
+                    "INVALID_FIELD",
+                    format!("No such column '{name}' on sobject of type Case"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn record_response(version: &str, row: &[Value], fields: &[usize]) -> Response {
+    let record = RecordJson {
+        version,
+        id: row[schema::ID].as_str().unwrap_or_default(),
+        fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
+    };
+    json_response(StatusCode::OK, &record)
+}
+
+async fn get_one(
+    State(st): St,
+    Path((version, sobject, id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !schema::is_case(&sobject) {
+        return resource_missing();
+    }
+    let fields = match field_list(&query_params(raw)) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let org = st.org();
+    match org.lookup(&id) {
+        Lookup::Malformed | Lookup::Unknown => resource_missing(),
+        Lookup::Deleted => entity_is_deleted(),
+        Lookup::Live(row) => record_response(&version, row, &fields),
+    }
+}
+
+async fn delete_one(
+    State(st): St,
+    Path((_version, sobject, id)): Path<(String, String, String)>,
+) -> Response {
+    if !schema::is_case(&sobject) {
+        return resource_missing();
+    }
+    match st.org().delete_one(&id) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err("ENTITY_IS_DELETED") => entity_is_deleted(),
+        Err(_) => resource_missing(),
+    }
+}
+
+/// A whole-request error, kept small so it can travel in a Result.
+struct Reject {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+fn reject(code: &'static str, message: impl Into<String>) -> Reject {
+    Reject {
+        status: StatusCode::BAD_REQUEST,
+        code,
+        message: message.into(),
+    }
+}
+
+impl IntoResponse for Reject {
+    fn into_response(self) -> Response {
+        error_array(self.status, self.code, &self.message)
+    }
+}
+
+/// Parses a JSON body; Salesforce answers malformed JSON with JSON_PARSER_ERROR.
+fn parse_json(body: &[u8]) -> Result<Value, Reject> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(reject(
+            "JSON_PARSER_ERROR",
+            "The HTTP entity body is required, but this request has no entity body.",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e: serde_json::Error| {
+        let text = e.to_string();
+        let text = text
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        reject(
+            "JSON_PARSER_ERROR",
+            format!("{text} at [line:{}, column:{}]", e.line(), e.column()),
+        )
+    })
+}
+
+/// The per-record error of a single-record write becomes a 400 (or 404) error array.
+fn single_failure(result: &super::store::SaveResult) -> Response {
+    match result.errors.first() {
+        Some(e) if e.status_code == "NOT_FOUND" => resource_missing(),
+        Some(e) => error_with_fields(
+            StatusCode::BAD_REQUEST,
+            e.status_code,
+            &e.message,
+            e.fields.clone(),
+        ),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn object_body(value: Value) -> Result<Map<String, Value>, Reject> {
+    match value {
+        Value::Object(m) => Ok(m),
+        other => Err(reject(
+            "JSON_PARSER_ERROR",
+            format!("Cannot deserialize instance of sObject from {other}"),
+        )),
+    }
+}
+
+/// POST /sobjects/Case → 201 `{"id","success","errors"}`.
+async fn create_one(
+    State(st): St,
+    Path((_version, sobject)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if !schema::is_case(&sobject) {
+        return resource_missing();
+    }
+    let record = match parse_json(&body).and_then(object_body) {
+        Ok(r) => r,
+        Err(r) => return r.into_response(),
+    };
+    let mut results = st.org().save(SaveMode::Create, &[record], false, None);
+    match results.pop() {
+        Some(r) if r.success => json_response(StatusCode::CREATED, &r),
+        Some(r) => single_failure(&r),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// PATCH /sobjects/Case/{id} → 204.
+async fn update_one(
+    State(st): St,
+    Path((_version, sobject, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    if !schema::is_case(&sobject) {
+        return resource_missing();
+    }
+    let record = match parse_json(&body).and_then(object_body) {
+        Ok(r) => r,
+        Err(r) => return r.into_response(),
+    };
+    let mut org = st.org();
+    match org.lookup(&id) {
+        Lookup::Malformed | Lookup::Unknown => return resource_missing(),
+        Lookup::Deleted => return entity_is_deleted(),
+        Lookup::Live(_) => {}
+    }
+    let mut results = org.save(SaveMode::Update, &[record], false, Some(&id));
+    match results.pop() {
+        Some(r) if r.success => StatusCode::NO_CONTENT.into_response(),
+        Some(r) => single_failure(&r),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------- rows by external id
+
+/// The external-id field named in a URL, or the 404 Salesforce gives for any other field.
+fn external_field(sobject: &str, field: &str) -> Result<usize, Reject> {
+    let not_found = |message: String| Reject {
+        status: StatusCode::NOT_FOUND,
+        code: "NOT_FOUND",
+        message,
+    };
+    if !schema::is_case(sobject) {
+        return Err(not_found("The requested resource does not exist".into()));
+    }
+    schema::field_index(field)
+        .filter(|&i| FIELDS[i].external_id)
+        .ok_or_else(|| {
+            not_found(format!(
+                "Provided external ID field does not exist or is not accessible: {field}"
+            ))
+        })
+}
+
+async fn get_by_external_id(
+    State(st): St,
+    Path((version, sobject, field, value)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if let Err(r) = external_field(&sobject, &field) {
+        return r.into_response();
+    }
+    let fields = match field_list(&query_params(raw)) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let org = st.org();
+    match org.by_external_id(&value) {
+        Some(row) => record_response(&version, row, &fields),
+        None => resource_missing(),
+    }
+}
+
+async fn delete_by_external_id(
+    State(st): St,
+    Path((_version, sobject, field, value)): Path<(String, String, String, String)>,
+) -> Response {
+    if let Err(r) = external_field(&sobject, &field) {
+        return r.into_response();
+    }
+    let mut org = st.org();
+    let Some(id) = org
+        .by_external_id(&value)
+        .and_then(|row| row[schema::ID].as_str())
+        .map(str::to_string)
+    else {
+        return resource_missing();
+    };
+    match org.delete_one(&id) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(_) => resource_missing(),
+    }
+}
+
+/// PATCH /sobjects/Case/ExternalID__c/{value}: 201 created, 200 updated (204 before 46.0).
+async fn upsert_by_external_id(
+    State(st): St,
+    Path((version, sobject, field, value)): Path<(String, String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let index = match external_field(&sobject, &field) {
+        Ok(i) => i,
+        Err(r) => return r.into_response(),
+    };
+    let mut record = match parse_json(&body).and_then(object_body) {
+        Ok(r) => r,
+        Err(r) => return r.into_response(),
+    };
+    let name = FIELDS[index].name;
+    // The key comes from the URL; the body may repeat it only with the same value.
+    let in_body = record
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(k, v)| (k.clone(), v.clone()));
+    if let Some((key, v)) = in_body {
+        let same = v
+            .as_str()
+            .is_some_and(|b| b.to_lowercase() == value.to_lowercase());
+        if !same {
+            return bad_request(
+                "INVALID_FIELD",
+                &format!("The value of {name} in the body does not match the URL"),
+            );
+        }
+        record.remove(&key);
+    }
+    record.insert(name.to_string(), Value::String(value));
+    let mut results = st.org().save(SaveMode::Upsert, &[record], false, None);
+    let Some(result) = results.pop() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match result.created {
+        _ if !result.success => single_failure(&result),
+        Some(true) => json_response(StatusCode::CREATED, &result),
+        _ if parse_version(&version).is_some_and(|v| v < 46) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => json_response(StatusCode::OK, &result),
+    }
+}
+
+// ---------------------------------------------------------------- sObject Collections
+
+/// sObject Collections create/delete exist from API 42.0.
+fn collections_exist(version: &str) -> bool {
+    parse_version(version).is_some_and(|v| v >= 42)
+}
+
+const TOO_MANY: &str = "record limit reached. cannot submit more than 200 records into this call";
+
+fn too_many_records() -> Response {
+    bad_request("EXCEEDED_ID_LIMIT", TOO_MANY)
+}
+
+/// `{"allOrNone": bool, "records": [...]}` with every record typed Case.
+fn collection_body(body: &[u8]) -> Result<(bool, Vec<Map<String, Value>>), Reject> {
+    let value = parse_json(body)?;
+    let mut top = object_body(value)?;
+    let all_or_none = match top.remove("allOrNone") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(reject(
+                "JSON_PARSER_ERROR",
+                format!("Cannot deserialize value of type `boolean` from {other}"),
+            ));
+        }
+    };
+    let records = match top.remove("records") {
+        Some(Value::Array(items)) => items,
+        _ => {
+            return Err(reject(
+                "JSON_PARSER_ERROR",
+                "The request body must contain a 'records' array",
+            ));
+        }
+    };
+    if records.len() > COLLECTION_LIMIT {
+        return Err(reject("EXCEEDED_ID_LIMIT", TOO_MANY));
+    }
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        let record = object_body(record)?;
+        let typ = record
+            .get("attributes")
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str);
+        match typ {
+            Some(t) if schema::is_case(t) => {}
+            Some(t) => {
+                return Err(reject(
+                    "INVALID_TYPE",
+                    format!("sObject type '{t}' is not supported."),
+                ));
+            }
+            None => {
+                return Err(reject(
+                    "INVALID_TYPE",
+                    "Must specify a type in the attributes of each record",
+                ));
+            }
+        }
+        out.push(record);
+    }
+    Ok((all_or_none, out))
+}
+
+/// PATCH /composite/sobjects/Case/{externalIdField} (API 46.0+).
+async fn upsert_many(
+    State(st): St,
+    Path((version, sobject, field)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    // Collections upsert exists from API 46.0.
+    if parse_version(&version).is_none_or(|v| v < 46) {
+        return resource_missing();
+    }
+    if let Err(r) = external_field(&sobject, &field) {
+        return r.into_response();
+    }
+    let (all_or_none, records) = match collection_body(&body) {
+        Ok(parsed) => parsed,
+        Err(r) => return r.into_response(),
+    };
+    let results = st.org().save(SaveMode::Upsert, &records, all_or_none, None);
+    json_response(StatusCode::OK, &results)
+}
+
+/// POST /composite/sobjects (create).
+async fn create_many(State(st): St, Path(version): Path<String>, body: Bytes) -> Response {
+    if !collections_exist(&version) {
+        return resource_missing();
+    }
+    let (all_or_none, records) = match collection_body(&body) {
+        Ok(parsed) => parsed,
+        Err(r) => return r.into_response(),
+    };
+    let results = st.org().save(SaveMode::Create, &records, all_or_none, None);
+    json_response(StatusCode::OK, &results)
+}
+
+/// DELETE /composite/sobjects?ids=a,b&allOrNone=false.
+async fn delete_many(
+    State(st): St,
+    Path(version): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !collections_exist(&version) {
+        return resource_missing();
+    }
+    let params = query_params(raw);
+    let ids: Vec<String> = params
+        .get("ids")
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return bad_request("MISSING_ARGUMENT", "ids parameter is required");
+    }
+    if ids.len() > COLLECTION_LIMIT {
+        return too_many_records();
+    }
+    let all_or_none = match params.get("allOrNone").map(|v| v.to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "true" => true,
+        Some(v) if v == "false" => false,
+        Some(v) => {
+            return bad_request(
+                "INVALID_QUERY_PARAMETER_VALUE",
+                &format!("allOrNone must be true or false, not {v}"),
+            );
+        }
+    };
+    let results = st.org().delete_many(&ids, all_or_none);
+    json_response(StatusCode::OK, &results)
+}
+
+// ---------------------------------------------------------------- query
+
+#[derive(Serialize)]
+struct QueryPage<'a> {
+    #[serde(rename = "totalSize")]
+    total_size: usize,
+    done: bool,
+    #[serde(rename = "nextRecordsUrl", skip_serializing_if = "Option::is_none")]
+    next_records_url: Option<String>,
+    records: Vec<RecordJson<'a>>,
+}
+
+fn page_response(
+    version: &str,
+    rows: &[Rendered],
+    offset: usize,
+    page_size: usize,
+    next: Option<String>,
+) -> Response {
+    let end = offset.saturating_add(page_size).min(rows.len());
+    let page = QueryPage {
+        total_size: rows.len(),
+        done: next.is_none(),
+        next_records_url: next,
+        records: rows
+            .get(offset..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| rendered_json(version, r))
+            .collect(),
+    };
+    json_response(StatusCode::OK, &page)
+}
+
+fn locator_url(version: &str, query_all: bool, locator: &str, offset: usize) -> String {
+    let resource = if query_all { "queryAll" } else { "query" };
+    format!("/services/data/{version}/{resource}/{locator}-{offset}")
+}
+
+async fn run_query(st: &Shared, version: &str, raw: Option<String>, query_all: bool) -> Response {
+    let params = query_params(raw);
+    let Some(q) = params.get("q").filter(|q| !q.trim().is_empty()) else {
+        return bad_request(
+            "MALFORMED_QUERY",
+            "A query string must be provided in the q parameter",
+        );
+    };
+    let parsed = match soql::parse(q) {
+        Ok(p) => p,
+        Err(e) => return bad_request(e.code, &e.message),
+    };
+    let mut org = st.org();
+    let outcome = parsed.run(org.rows(), query_all);
+    if outcome.count_only {
+        return json_response(
+            StatusCode::OK,
+            &json!({"totalSize": outcome.total, "done": true, "records": []}),
+        );
+    }
+    let page_size = st.page_size;
+    if outcome.rows.len() <= page_size {
+        drop(org);
+        return page_response(version, &outcome.rows, 0, page_size, None);
+    }
+    // Snapshot the whole result set; later pages read from it, not from the live org.
+    let rows = Arc::new(outcome.rows);
+    let locator = org.open_cursor(rows.clone(), query_all);
+    drop(org);
+    let next = locator_url(version, query_all, &locator, page_size);
+    page_response(version, &rows, 0, page_size, Some(next))
+}
+
+async fn query(State(st): St, Path(version): Path<String>, RawQuery(raw): RawQuery) -> Response {
+    run_query(&st, &version, raw, false).await
+}
+
+async fn query_all(
+    State(st): St,
+    Path(version): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    run_query(&st, &version, raw, true).await
+}
+
+/// GET /query/{locator}-{offset}: the next page of a snapshot.
+async fn query_more(State(st): St, Path((version, locator)): Path<(String, String)>) -> Response {
+    let invalid = || bad_request("INVALID_QUERY_LOCATOR", "invalid query locator");
+    let Some((id, offset)) = locator.rsplit_once('-') else {
+        return invalid();
+    };
+    let Ok(offset) = offset.parse::<usize>() else {
+        return invalid();
+    };
+    let (rows, query_all) = match st.org().cursor(id) {
+        Some(c) => (c.rows.clone(), c.query_all),
+        None => return invalid(),
+    };
+    if offset >= rows.len() {
+        return invalid();
+    }
+    let page_size = st.page_size;
+    let next_offset = offset.saturating_add(page_size);
+    let next =
+        (next_offset < rows.len()).then(|| locator_url(&version, query_all, id, next_offset));
+    page_response(&version, &rows, offset, page_size, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_labels() {
+        assert_eq!(parse_version("v62.0"), Some(62));
+        assert_eq!(parse_version("v31.0"), Some(31));
+        assert_eq!(parse_version("v66.0"), Some(66));
+        assert_eq!(parse_version("v30.0"), None);
+        assert_eq!(parse_version("v67.0"), None);
+        assert_eq!(parse_version("v62"), None);
+        assert_eq!(parse_version("v62.1"), None);
+        assert_eq!(parse_version("62.0"), None);
+        assert_eq!(release_label(31), "Summer '14");
+        assert_eq!(release_label(62), "Winter '25");
+        assert_eq!(release_label(63), "Spring '25");
+        assert_eq!(release_label(66), "Spring '26");
+    }
+}

@@ -1,0 +1,793 @@
+//! A small SOQL subset for Case: tokenizer, recursive-descent parser and evaluator.
+//!
+//! SELECT f1, f2 | COUNT() FROM Case [WHERE cond [AND cond]*]
+//!   [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], …] [LIMIT n]
+//! cond := f = lit | f != lit | f <> lit | f IN (lit, …)
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use super::ids;
+use super::schema::{self, FIELDS, Kind};
+use super::store::Rendered;
+
+#[derive(Debug, PartialEq)]
+pub struct QueryError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(String),
+    LParen,
+    RParen,
+    Comma,
+    Eq,
+    Ne,
+    /// Valid SOQL we do not support (<, >, …): kept so errors can name it.
+    Other(String),
+    Eof,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    tok: Tok,
+    /// Char offset into the query, for error messages.
+    pos: usize,
+}
+
+impl Tok {
+    fn display(&self) -> String {
+        match self {
+            Tok::Ident(s) | Tok::Num(s) | Tok::Other(s) => s.clone(),
+            Tok::Str(s) => format!("'{s}'"),
+            Tok::LParen => "(".into(),
+            Tok::RParen => ")".into(),
+            Tok::Comma => ",".into(),
+            Tok::Eq => "=".into(),
+            Tok::Ne => "!=".into(),
+            Tok::Eof => "<EOF>".into(),
+        }
+    }
+
+    fn is_kw(&self, kw: &str) -> bool {
+        matches!(self, Tok::Ident(s) if s.eq_ignore_ascii_case(kw))
+    }
+}
+
+const RESERVED: &[&str] = &[
+    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "ORDER", "BY", "LIMIT", "ASC", "DESC",
+    "NULLS", "NULL", "TRUE", "FALSE", "LIKE", "GROUP", "HAVING", "OFFSET",
+];
+
+fn malformed(query: &str, pos: usize, detail: &str) -> QueryError {
+    // Mimic Salesforce: the offending line, a caret under the column, then row/column.
+    let before: Vec<char> = query.chars().take(pos).collect();
+    let row = before.iter().filter(|&&c| c == '\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&c| c != '\n').count() + 1;
+    let line = query.lines().nth(row - 1).unwrap_or("");
+    QueryError {
+        code: "MALFORMED_QUERY",
+        message: format!(
+            "\n{line}\n{}^\nERROR at Row:{row}:Column:{col}\n{detail}",
+            " ".repeat(col - 1)
+        ),
+    }
+}
+
+fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
+    let chars: Vec<char> = query.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let tok = match c {
+            '(' => {
+                i += 1;
+                Tok::LParen
+            }
+            ')' => {
+                i += 1;
+                Tok::RParen
+            }
+            ',' => {
+                i += 1;
+                Tok::Comma
+            }
+            '=' => {
+                i += 1;
+                Tok::Eq
+            }
+            '!' if chars.get(i + 1) == Some(&'=') => {
+                i += 2;
+                Tok::Ne
+            }
+            '<' if chars.get(i + 1) == Some(&'>') => {
+                i += 2;
+                Tok::Ne
+            }
+            '<' | '>' => {
+                i += 1;
+                if chars.get(i) == Some(&'=') {
+                    i += 1;
+                }
+                Tok::Other(chars[start..i].iter().collect())
+            }
+            '\'' => {
+                let (s, next) = string_literal(query, &chars, i)?;
+                i = next;
+                Tok::Str(s)
+            }
+            c if c.is_ascii_digit()
+                || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
+                i += 1;
+                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                    i += 1;
+                }
+                Tok::Num(chars[start..i].iter().collect())
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+                {
+                    i += 1;
+                }
+                Tok::Ident(chars[start..i].iter().collect())
+            }
+            other => {
+                return Err(malformed(
+                    query,
+                    start,
+                    &format!("unexpected token: '{other}'"),
+                ));
+            }
+        };
+        out.push(Token { tok, pos: start });
+    }
+    out.push(Token {
+        tok: Tok::Eof,
+        pos: chars.len(),
+    });
+    Ok(out)
+}
+
+/// Reads a quoted literal starting at the opening quote; returns the value and the index
+/// after the closing quote.
+fn string_literal(query: &str, chars: &[char], open: usize) -> Result<(String, usize), QueryError> {
+    let mut s = String::new();
+    let mut i = open + 1;
+    loop {
+        let Some(&c) = chars.get(i) else {
+            return Err(malformed(query, open, "unterminated string literal"));
+        };
+        match c {
+            '\'' => return Ok((s, i + 1)),
+            '\\' => {
+                let Some(&e) = chars.get(i + 1) else {
+                    return Err(malformed(query, i, "unterminated string literal"));
+                };
+                match e {
+                    '\'' | '"' | '\\' => s.push(e),
+                    'n' => s.push('\n'),
+                    'r' => s.push('\r'),
+                    't' => s.push('\t'),
+                    'b' => s.push('\u{8}'),
+                    'f' => s.push('\u{c}'),
+                    'u' => {
+                        let hex: String = chars.iter().skip(i + 2).take(4).collect();
+                        let code = (hex.len() == 4 && hex.chars().all(|h| h.is_ascii_hexdigit()))
+                            .then(|| u32::from_str_radix(&hex, 16).ok())
+                            .flatten()
+                            .and_then(char::from_u32);
+                        let Some(ch) = code else {
+                            return Err(malformed(query, i, "Invalid unicode escape sequence"));
+                        };
+                        s.push(ch);
+                        i += 4;
+                    }
+                    _ => {
+                        return Err(malformed(
+                            query,
+                            i,
+                            &format!(
+                                "Invalid string literal '\\{e}'. Illegal character sequence '\\{e}' in string literal."
+                            ),
+                        ));
+                    }
+                }
+                i += 2;
+            }
+            _ => {
+                s.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Str(String),
+    Num(String),
+    Bool(bool),
+    Null,
+}
+
+#[derive(Debug)]
+struct Name {
+    text: String,
+    pos: usize,
+}
+
+#[derive(Debug)]
+enum RawCond {
+    Cmp {
+        field: Name,
+        negate: bool,
+        value: Literal,
+    },
+    In {
+        field: Name,
+        values: Vec<Literal>,
+    },
+}
+
+#[derive(Debug)]
+struct RawOrder {
+    field: Name,
+    desc: bool,
+    nulls_first: Option<bool>,
+}
+
+#[derive(Debug)]
+struct RawQuery {
+    count: bool,
+    fields: Vec<Name>,
+    object: Name,
+    conds: Vec<RawCond>,
+    order: Vec<RawOrder>,
+    limit: Option<usize>,
+}
+
+struct Parser<'q> {
+    query: &'q str,
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Token {
+        // tokenize always ends with Eof, and we never advance past it.
+        &self.tokens[self.at.min(self.tokens.len() - 1)]
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.peek().clone();
+        if t.tok != Tok::Eof {
+            self.at += 1;
+        }
+        t
+    }
+
+    fn unexpected(&self, t: &Token) -> QueryError {
+        malformed(
+            self.query,
+            t.pos,
+            &format!("unexpected token: '{}'", t.tok.display()),
+        )
+    }
+
+    fn expect_kw(&mut self, kw: &str) -> Result<(), QueryError> {
+        let t = self.next();
+        if t.tok.is_kw(kw) {
+            Ok(())
+        } else {
+            Err(self.unexpected(&t))
+        }
+    }
+
+    fn expect(&mut self, tok: Tok) -> Result<(), QueryError> {
+        let t = self.next();
+        if t.tok == tok {
+            Ok(())
+        } else {
+            Err(self.unexpected(&t))
+        }
+    }
+
+    fn name(&mut self) -> Result<Name, QueryError> {
+        let t = self.next();
+        match &t.tok {
+            Tok::Ident(s) if !RESERVED.iter().any(|k| k.eq_ignore_ascii_case(s)) => Ok(Name {
+                text: s.clone(),
+                pos: t.pos,
+            }),
+            _ => Err(self.unexpected(&t)),
+        }
+    }
+
+    fn literal(&mut self) -> Result<Literal, QueryError> {
+        let t = self.next();
+        match &t.tok {
+            Tok::Str(s) => Ok(Literal::Str(s.clone())),
+            Tok::Num(n) => Ok(Literal::Num(n.clone())),
+            tok if tok.is_kw("true") => Ok(Literal::Bool(true)),
+            tok if tok.is_kw("false") => Ok(Literal::Bool(false)),
+            tok if tok.is_kw("null") => Ok(Literal::Null),
+            _ => Err(self.unexpected(&t)),
+        }
+    }
+
+    fn parse(mut self) -> Result<RawQuery, QueryError> {
+        self.expect_kw("SELECT")?;
+        let mut count = false;
+        let mut fields = Vec::new();
+        let is_count = self.peek().tok.is_kw("COUNT")
+            && self.tokens.get(self.at + 1).map(|t| &t.tok) == Some(&Tok::LParen);
+        if is_count {
+            self.next();
+            self.next();
+            self.expect(Tok::RParen)?;
+            count = true;
+        } else {
+            loop {
+                fields.push(self.name()?);
+                if self.peek().tok != Tok::Comma {
+                    break;
+                }
+                self.next();
+            }
+        }
+        self.expect_kw("FROM")?;
+        let object = self.name()?;
+        let mut conds = Vec::new();
+        if self.peek().tok.is_kw("WHERE") {
+            self.next();
+            loop {
+                conds.push(self.condition()?);
+                if !self.peek().tok.is_kw("AND") {
+                    break;
+                }
+                self.next();
+            }
+        }
+        let mut order = Vec::new();
+        if self.peek().tok.is_kw("ORDER") {
+            self.next();
+            self.expect_kw("BY")?;
+            loop {
+                order.push(self.order_item()?);
+                if self.peek().tok != Tok::Comma {
+                    break;
+                }
+                self.next();
+            }
+        }
+        let mut limit = None;
+        if self.peek().tok.is_kw("LIMIT") {
+            self.next();
+            let t = self.next();
+            match &t.tok {
+                Tok::Num(n) => match n.parse::<usize>() {
+                    Ok(v) => limit = Some(v),
+                    Err(_) => return Err(self.unexpected(&t)),
+                },
+                _ => return Err(self.unexpected(&t)),
+            }
+        }
+        let t = self.next();
+        if t.tok != Tok::Eof {
+            return Err(self.unexpected(&t));
+        }
+        Ok(RawQuery {
+            count,
+            fields,
+            object,
+            conds,
+            order,
+            limit,
+        })
+    }
+
+    fn condition(&mut self) -> Result<RawCond, QueryError> {
+        let field = self.name()?;
+        let t = self.next();
+        match &t.tok {
+            Tok::Eq | Tok::Ne => Ok(RawCond::Cmp {
+                field,
+                negate: t.tok == Tok::Ne,
+                value: self.literal()?,
+            }),
+            tok if tok.is_kw("IN") => {
+                self.expect(Tok::LParen)?;
+                let mut values = vec![self.literal()?];
+                while self.peek().tok == Tok::Comma {
+                    self.next();
+                    values.push(self.literal()?);
+                }
+                self.expect(Tok::RParen)?;
+                Ok(RawCond::In { field, values })
+            }
+            _ => Err(self.unexpected(&t)),
+        }
+    }
+
+    fn order_item(&mut self) -> Result<RawOrder, QueryError> {
+        let field = self.name()?;
+        let mut desc = false;
+        if self.peek().tok.is_kw("ASC") {
+            self.next();
+        } else if self.peek().tok.is_kw("DESC") {
+            self.next();
+            desc = true;
+        }
+        let mut nulls_first = None;
+        if self.peek().tok.is_kw("NULLS") {
+            self.next();
+            let t = self.next();
+            if t.tok.is_kw("FIRST") {
+                nulls_first = Some(true);
+            } else if t.tok.is_kw("LAST") {
+                nulls_first = Some(false);
+            } else {
+                return Err(self.unexpected(&t));
+            }
+        }
+        Ok(RawOrder {
+            field,
+            desc,
+            nulls_first,
+        })
+    }
+}
+
+/// A literal made ready for comparison against one field.
+#[derive(Debug)]
+enum Needle {
+    Null,
+    /// Lower-cased text (or upper-cased 18-char key for id fields).
+    Text(String),
+    Bool(bool),
+    /// An id literal that cannot match anything.
+    Never,
+}
+
+#[derive(Debug)]
+enum Cond {
+    Cmp {
+        field: usize,
+        negate: bool,
+        needle: Needle,
+    },
+    In {
+        field: usize,
+        needles: Vec<Needle>,
+    },
+}
+
+#[derive(Debug)]
+struct Order {
+    field: usize,
+    desc: bool,
+    nulls_first: bool,
+}
+
+#[derive(Debug)]
+pub struct Query {
+    count: bool,
+    fields: Vec<usize>,
+    conds: Vec<Cond>,
+    order: Vec<Order>,
+    limit: Option<usize>,
+}
+
+fn no_such_column(name: &str) -> QueryError {
+    QueryError {
+        code: "INVALID_FIELD",
+        message: format!(
+            "No such column '{name}' on entity 'Case'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    }
+}
+
+fn resolve(name: &Name) -> Result<usize, QueryError> {
+    schema::field_index(&name.text).ok_or_else(|| no_such_column(&name.text))
+}
+
+fn needle(field: usize, lit: &Literal) -> Result<Needle, QueryError> {
+    let def = &FIELDS[field];
+    let wrong = |want: &str| QueryError {
+        code: "INVALID_QUERY_FILTER_OPERATOR",
+        message: format!(
+            "value of filter criterion for field '{}' must be of type {want}",
+            def.name
+        ),
+    };
+    match (def.kind, lit) {
+        (_, Literal::Null) => Ok(Needle::Null),
+        (Kind::Id | Kind::Reference, Literal::Str(s)) => {
+            Ok(ids::key(s).map_or(Needle::Never, Needle::Text))
+        }
+        (_, Literal::Str(s)) if def.is_text() => Ok(Needle::Text(s.to_lowercase())),
+        (Kind::Boolean, Literal::Bool(b)) => Ok(Needle::Bool(*b)),
+        (Kind::Boolean, _) => Err(wrong("boolean")),
+        (Kind::DateTime, _) => Err(wrong("dateTime and should not be enclosed in quotes")),
+        _ => Err(wrong("string and should be enclosed in quotes")),
+    }
+}
+
+/// Parses and checks a query. INVALID_TYPE for objects other than Case.
+pub fn parse(query: &str) -> Result<Query, QueryError> {
+    let tokens = tokenize(query)?;
+    let raw = Parser {
+        query,
+        tokens,
+        at: 0,
+    }
+    .parse()?;
+    if !schema::is_case(&raw.object.text) {
+        return Err(QueryError {
+            code: "INVALID_TYPE",
+            message: format!(
+                "sObject type '{}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.",
+                raw.object.text
+            ),
+        });
+    }
+    let mut fields = Vec::new();
+    for name in &raw.fields {
+        let f = resolve(name)?;
+        if fields.contains(&f) {
+            return Err(malformed(
+                query,
+                name.pos,
+                &format!("duplicate field selected: {}", FIELDS[f].name),
+            ));
+        }
+        fields.push(f);
+    }
+    let mut conds = Vec::new();
+    for cond in &raw.conds {
+        let name = match cond {
+            RawCond::Cmp { field, .. } | RawCond::In { field, .. } => field,
+        };
+        let field = resolve(name)?;
+        if !FIELDS[field].filterable() {
+            return Err(QueryError {
+                code: "INVALID_FIELD",
+                message: format!(
+                    "field '{}' can not be filtered in a query call",
+                    FIELDS[field].name
+                ),
+            });
+        }
+        conds.push(match cond {
+            RawCond::Cmp { negate, value, .. } => Cond::Cmp {
+                field,
+                negate: *negate,
+                needle: needle(field, value)?,
+            },
+            RawCond::In { values, .. } => Cond::In {
+                field,
+                needles: values
+                    .iter()
+                    .map(|v| needle(field, v))
+                    .collect::<Result<_, _>>()?,
+            },
+        });
+    }
+    let mut order = Vec::new();
+    for item in &raw.order {
+        let field = resolve(&item.field)?;
+        if !FIELDS[field].sortable() {
+            return Err(QueryError {
+                code: "INVALID_FIELD",
+                message: format!(
+                    "field '{}' can not be sorted in a query call",
+                    FIELDS[field].name
+                ),
+            });
+        }
+        order.push(Order {
+            field,
+            desc: item.desc,
+            // Salesforce: ascending puts nulls first, descending puts them last.
+            nulls_first: item.nulls_first.unwrap_or(!item.desc),
+        });
+    }
+    Ok(Query {
+        count: raw.count,
+        fields,
+        conds,
+        order,
+        limit: raw.limit,
+    })
+}
+
+fn matches(kind: Kind, value: &Value, needle: &Needle) -> bool {
+    match (needle, value) {
+        (Needle::Null, v) => v.is_null(),
+        (Needle::Never, _) => false,
+        (Needle::Bool(b), Value::Bool(v)) => b == v,
+        (Needle::Text(t), Value::String(s)) => match kind {
+            Kind::Id | Kind::Reference => s.eq_ignore_ascii_case(t),
+            _ => s.to_lowercase() == *t,
+        },
+        _ => false,
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x
+            .to_lowercase()
+            .cmp(&y.to_lowercase())
+            .then_with(|| x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+pub struct Outcome {
+    /// COUNT() queries return only a size.
+    pub count_only: bool,
+    pub total: usize,
+    pub rows: Vec<Rendered>,
+}
+
+impl Query {
+    /// Runs over a snapshot of rows; `query_all` includes soft-deleted rows.
+    pub fn run(&self, rows: &[Vec<Value>], query_all: bool) -> Outcome {
+        let mut hits: Vec<&Vec<Value>> = rows
+            .iter()
+            .filter(|r| query_all || r[schema::IS_DELETED] != Value::Bool(true))
+            .filter(|r| {
+                self.conds.iter().all(|c| match c {
+                    Cond::Cmp {
+                        field,
+                        negate,
+                        needle,
+                    } => matches(FIELDS[*field].kind, &r[*field], needle) != *negate,
+                    Cond::In { field, needles } => needles
+                        .iter()
+                        .any(|n| matches(FIELDS[*field].kind, &r[*field], n)),
+                })
+            })
+            .collect();
+        if !self.order.is_empty() {
+            hits.sort_by(|a, b| {
+                self.order
+                    .iter()
+                    .map(|o| {
+                        let (x, y) = (&a[o.field], &b[o.field]);
+                        match (x.is_null(), y.is_null()) {
+                            (true, true) => Ordering::Equal,
+                            (true, false) if o.nulls_first => Ordering::Less,
+                            (true, false) => Ordering::Greater,
+                            (false, true) if o.nulls_first => Ordering::Greater,
+                            (false, true) => Ordering::Less,
+                            (false, false) if o.desc => compare(y, x),
+                            (false, false) => compare(x, y),
+                        }
+                    })
+                    .find(|ord| *ord != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
+            });
+        }
+        if let Some(limit) = self.limit {
+            hits.truncate(limit);
+        }
+        if self.count {
+            return Outcome {
+                count_only: true,
+                total: hits.len(),
+                rows: Vec::new(),
+            };
+        }
+        let rendered: Vec<Rendered> = hits
+            .into_iter()
+            .map(|r| Rendered {
+                id: r[schema::ID].as_str().unwrap_or_default().to_string(),
+                fields: self.fields.iter().map(|&f| (f, r[f].clone())).collect(),
+            })
+            .collect();
+        Outcome {
+            count_only: false,
+            total: rendered.len(),
+            rows: rendered,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(q: &str) -> QueryError {
+        match parse(q) {
+            Err(e) => e,
+            Ok(parsed) => panic!("expected an error for {q}: {parsed:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_the_subset() {
+        let q = parse(
+            "select id, ExternalID__c from CASE where status != null and Origin IN ('Web','Phone') \
+             AND IsDeleted = false order by CaseNumber desc nulls last, Subject limit 10",
+        );
+        let q = q.map_err(|e| e.message).unwrap_or_else(|m| panic!("{m}"));
+        assert_eq!(q.fields, vec![0, schema::EXTERNAL_ID]);
+        assert_eq!(q.conds.len(), 3);
+        assert_eq!(q.order.len(), 2);
+        assert_eq!(q.limit, Some(10));
+        assert!(parse("SELECT COUNT() FROM Case").is_ok_and(|q| q.count));
+    }
+
+    #[test]
+    fn string_escapes() {
+        let toks = tokenize(r#"'a\'b\\c\n\u00e9\t\b\f\r\"'"#).unwrap_or_default();
+        assert_eq!(
+            toks[0].tok,
+            Tok::Str("a'b\\c\n\u{e9}\t\u{8}\u{c}\r\"".into())
+        );
+        assert_eq!(
+            err(r"SELECT Id FROM Case WHERE Subject = 'a\x'").code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            err(r"SELECT Id FROM Case WHERE Subject = '\u00g1'").code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE Subject = 'open").code,
+            "MALFORMED_QUERY"
+        );
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(err("SELECT Id FROM Account").code, "INVALID_TYPE");
+        assert_eq!(err("SELECT Nope FROM Case").code, "INVALID_FIELD");
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE Nope = 'x'").code,
+            "INVALID_FIELD"
+        );
+        assert_eq!(err("SELECT Id FRM Case").code, "MALFORMED_QUERY");
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE Subject LIKE 'x'").code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE Subject = 'x' OR Subject = 'y'").code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(err("SELECT Id FROM Case LIMIT x").code, "MALFORMED_QUERY");
+        assert_eq!(err("SELECT Id, id FROM Case").code, "MALFORMED_QUERY");
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE Subject IN ()").code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE Subject = 5").code,
+            "INVALID_QUERY_FILTER_OPERATOR"
+        );
+        assert_eq!(
+            err("SELECT Id FROM Case WHERE EmployeeNotes__c = 'x'").code,
+            "INVALID_FIELD"
+        );
+        assert_eq!(err("SELECT Id FROM Case #").code, "MALFORMED_QUERY");
+        let e = err("SELECT Id FRM Case");
+        assert!(e.message.contains("Row:1:Column:11"), "{}", e.message);
+    }
+}
