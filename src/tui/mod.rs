@@ -7,7 +7,6 @@
 //! [`event_loop`] feeds input, engine replies and signals into `update` and carries out
 //! the effects.
 
-pub mod engine_link;
 pub mod event_loop;
 pub mod keymap;
 pub mod state;
@@ -48,7 +47,7 @@ pub struct ConsoleOptions {
 /// touching the terminal. Must be called inside a tokio runtime.
 pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     terminal::require_tty()?;
-    let (commands, events) = engine_link::spawn(options.paths.ledger_file());
+    let (commands, events) = crate::engine::spawn(options.paths.ledger_file());
     run_with_engine(options, commands, events).await
 }
 
@@ -120,6 +119,11 @@ impl Screen for terminal::TerminalGuard {
     /// Each frame inside a synchronized update, so a slow link never shows half a frame.
     fn draw(&mut self, app: &App) -> anyhow::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        if !terminal::is_active() {
+            anyhow::bail!(
+                "a panic elsewhere in moveforce restored the terminal; the console stops"
+            );
+        }
         crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
         self.terminal.draw(|frame| render(frame, app))?;
         crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;

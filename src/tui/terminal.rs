@@ -24,10 +24,11 @@ static HOOK: Once = Once::new();
 /// Why the console cannot start: it needs a terminal on both ends.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "the moveforce console needs a terminal: {which} is not a TTY. For scripts and pipes \
-     use the headless commands: moveforce push | undo | status | check (see moveforce --help)"
+    "the moveforce console needs a terminal, and {which}. For scripts and pipes use the \
+     headless commands: moveforce push | undo | status | check (see moveforce --help)"
 )]
 pub struct NoTerminal {
+    /// Which end is missing, in words.
     pub which: &'static str,
 }
 
@@ -35,11 +36,17 @@ pub struct NoTerminal {
 pub fn require_tty() -> Result<(), NoTerminal> {
     let which = match (io::stdin().is_terminal(), io::stdout().is_terminal()) {
         (true, true) => return Ok(()),
-        (false, false) => "neither stdin nor stdout",
-        (false, true) => "stdin",
-        (true, false) => "stdout",
+        (false, false) => "neither stdin nor stdout is one",
+        (false, true) => "stdin is not one",
+        (true, false) => "stdout is not one",
     };
     Err(NoTerminal { which })
+}
+
+/// Whether the terminal is still in the console's modes. False after a panic anywhere in
+/// the process restored it: the console must then stop drawing.
+pub fn is_active() -> bool {
+    ACTIVE.load(Ordering::SeqCst)
 }
 
 /// Undoes every mode the guard turned on, each step on its own, ignoring failures (a

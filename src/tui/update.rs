@@ -260,9 +260,10 @@ fn move_cursor(app: &mut App, delta: isize) -> Vec<Effect> {
         };
         moved.min(len - 1)
     }
+    let help_len = super::view::help_line_count(app.tab);
     if let Some(Popup::Help { scroll }) = app.popups.last_mut() {
-        // The view clamps the scroll to what fits.
-        *scroll = step(*scroll, usize::from(u16::MAX), delta);
+        // The view also stops at the last screenful.
+        *scroll = step(*scroll, help_len, delta);
         return Vec::new();
     }
     match app.tab {
@@ -561,7 +562,11 @@ fn request_undo(app: &mut App) {
         (count, None, format!("every Case plan {plan_id} created"))
     } else {
         let ids: Vec<String> = app.cases.selected.iter().cloned().collect();
-        (ids.len(), Some(ids), "the marked Cases".to_owned())
+        let scope = match ids.as_slice() {
+            [one] => format!("the marked Case {one}"),
+            _ => format!("the {} marked Cases", ids.len()),
+        };
+        (ids.len(), Some(ids), scope)
     };
     if count == 0 {
         app.notify(

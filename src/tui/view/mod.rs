@@ -7,6 +7,8 @@ mod fields;
 mod moves;
 mod popup;
 
+pub use popup::help_line_count;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;

@@ -84,6 +84,11 @@ fn help_contexts(tab: Tab) -> Vec<Context> {
     contexts
 }
 
+/// How many lines the help has for a tab (the scroll never goes past the last).
+pub fn help_line_count(tab: Tab) -> usize {
+    help_lines(&Theme::mono(), tab).len()
+}
+
 /// Every line of the help text, for a tab.
 pub fn help_lines(theme: &Theme, tab: Tab) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
