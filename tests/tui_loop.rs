@@ -28,7 +28,7 @@ fn press(c: char) -> Event {
 fn script(events: Vec<Event>) -> impl Stream<Item = io::Result<Event>> + Unpin {
     stream::iter(events)
         .then(|event| async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(60)).await;
             Ok(event)
         })
         .chain(stream::pending())

@@ -150,6 +150,25 @@ fn no_plan() {
 }
 
 #[test]
+fn wide_terminal() {
+    let mut app = busy_app();
+    for (tab, name) in [
+        ('1', "connection_120x40"),
+        ('2', "fields_120x40"),
+        ('4', "cases_120x40"),
+    ] {
+        feed(&mut app, [ch(tab)]);
+        snap(name, &app, 120, 40);
+    }
+}
+
+#[test]
+fn moves_after_a_push_in_an_earlier_session() {
+    let app = busy_app();
+    snap("moves_ledger_80x24", &app, 80, 24);
+}
+
+#[test]
 fn too_small() {
     let app = app();
     snap("too_small_79x23", &app, 79, 23);

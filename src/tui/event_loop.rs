@@ -15,6 +15,7 @@ use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::state::{App, Effect, Msg, Tone};
 use super::update::update;
@@ -23,6 +24,8 @@ use crate::engine::{Command, EngineEvent};
 
 /// How often the spinner turns while something runs.
 const TICK: Duration = Duration::from_millis(120);
+/// The shortest time between two frames (about 30 per second).
+const FRAME: Duration = Duration::from_millis(33);
 
 /// Somewhere to draw the console.
 pub trait Screen {
@@ -87,6 +90,12 @@ where
     let mut queue: VecDeque<Msg> = VecDeque::new();
     let mut engine_open = true;
     let mut quit = false;
+    // Frames are drawn when something changed, at most one per FRAME: a burst of
+    // engine replies costs one frame, not one each.
+    let mut dirty = false;
+    let mut last_draw = Instant::now();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     apply(screen, initial, &commands, &mut queue, &mut quit)?;
     screen.draw(app)?;
     loop {
@@ -109,11 +118,17 @@ where
                 None => {
                     engine_open = false;
                     app.notify(Tone::Bad, "The engine stopped; quit and start moveforce again");
-                    screen.draw(app)?;
+                    dirty = true;
                     continue;
                 }
             },
-            _ = tokio::time::sleep(TICK), if ticking => Msg::Tick,
+            _ = ticker.tick(), if ticking => Msg::Tick,
+            () = tokio::time::sleep_until(last_draw + FRAME), if dirty => {
+                screen.draw(app)?;
+                dirty = false;
+                last_draw = Instant::now();
+                continue;
+            }
         };
         queue.push_back(first);
         // Drain whatever else is ready, then draw once.
@@ -130,7 +145,13 @@ where
         if quit {
             return Ok(Exit::Quit);
         }
-        screen.draw(app)?;
+        if last_draw.elapsed() >= FRAME {
+            screen.draw(app)?;
+            dirty = false;
+            last_draw = Instant::now();
+        } else {
+            dirty = true;
+        }
     }
 }
 

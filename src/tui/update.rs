@@ -353,6 +353,14 @@ fn send(app: &mut App, request: Request) -> (RequestId, Effect) {
 
 fn connect_now(app: &mut App) -> Vec<Effect> {
     app.connection.editing = None;
+    if app.work_in_flight() {
+        // A new login replaces the session the running push or undo uses.
+        app.notify(
+            Tone::Warn,
+            "A push or undo is running: connect again when it has finished",
+        );
+        return Vec::new();
+    }
     let settings = app.connection.settings();
     let missing = settings.missing();
     if !missing.is_empty() {

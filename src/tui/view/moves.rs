@@ -7,8 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use std::collections::HashMap;
+
 use super::block;
 use crate::engine::PushOutcome;
+use crate::ledger::LedgerCase;
 use crate::plan::{Disposition, Move, Seat};
 use crate::tui::state::{App, RowOutcome};
 use crate::tui::theme::Theme;
@@ -83,14 +86,14 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ))];
     if counts.truncated > 0 {
         summary.push(Span::styled(
-            format!("; {} will be cut", counts.truncated),
+            format!(", {} cut", counts.truncated),
             theme.warn,
         ));
     }
     let marked = app.moves.selected.len();
     summary.push(Span::styled(
         if marked == 0 {
-            "; none marked (p pushes all now-moves)".to_owned()
+            "; none marked: p pushes all".to_owned()
         } else {
             format!("; {marked} marked")
         },
@@ -98,6 +101,13 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ));
     frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
 
+    // What the ledger already holds, by move: shown when this session has no outcome.
+    let in_ledger: HashMap<&str, &LedgerCase> = app
+        .cases
+        .cases
+        .iter()
+        .map(|c| (c.move_id.as_str(), c))
+        .collect();
     let rows = plan.moves.iter().enumerate().map(|(index, mv)| {
         let disposition = mv.disposition();
         let marked = app.moves.selected.contains(&index);
@@ -111,12 +121,18 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             Disposition::Now if !mv.truncated.is_empty() => "cut",
             _ => "",
         };
-        let (result, ok) = outcome_words(app.moves.outcomes.get(&mv.move_id));
-        let result_style = match ok {
+        let (mut result, ok) = outcome_words(app.moves.outcomes.get(&mv.move_id));
+        let mut result_style = match ok {
             Some(true) => theme.good,
             Some(false) => theme.bad,
             None => theme.warn,
         };
+        if result.is_empty()
+            && let Some(case) = in_ledger.get(mv.move_id.as_str())
+        {
+            result = format!("{} before", case.state.as_str());
+            result_style = theme.dim;
+        }
         let from_to = format!(
             "{} -> {}",
             seat_short(mv.current_seat.as_ref(), "(new)"),
@@ -256,7 +272,20 @@ fn detail_lines<'a>(app: &App, mv: &'a Move) -> Vec<Line<'a>> {
         Some(RowOutcome::Done(PushOutcome::Failed { code, message })) => {
             lines.push(Line::styled(format!("failed {code}: {message}"), theme.bad));
         }
-        None => {}
+        None => {
+            if let Some(case) = app.cases.cases.iter().find(|c| c.move_id == mv.move_id) {
+                lines.push(Line::styled(
+                    format!(
+                        "in the ledger: Case {}{}, {} ({})",
+                        case.case_id,
+                        number(&case.case_number),
+                        case.state.as_str(),
+                        case.last_action
+                    ),
+                    theme.dim,
+                ));
+            }
+        }
     }
     lines
 }
