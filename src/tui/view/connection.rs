@@ -75,8 +75,13 @@ fn render_form(frame: &mut Frame, app: &App, area: Rect) {
             label_area,
         );
         let mut text = shown(app, *field);
-        if !used && text.is_empty() {
-            text = format!("(not used by {})", conn.flow.as_str());
+        if !used {
+            let note = format!("(not used by {})", conn.flow.as_str());
+            text = if text.is_empty() {
+                note
+            } else {
+                format!("{text}  {note}")
+            };
         }
         let editing_here = focused && conn.is_editing() && field.is_text();
         let width = usize::from(value_area.width.max(1));
