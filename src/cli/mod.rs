@@ -4,7 +4,6 @@
 mod args;
 mod headless;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -98,7 +97,11 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
     let paths = Paths::discover(env_lookup)?;
-    let _log_guard = init_logging(&paths);
+    // The demo logs into its own temporary folder.
+    let _log_guard = match cli.command {
+        Some(Command::Demo) => None,
+        _ => init_logging(&paths),
+    };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "moveforce starting");
     match cli.command {
         None => console(cli.plan, &cli.connection, paths).await,
@@ -111,23 +114,12 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-/// The console needs a terminal on both ends; scripts get the headless commands.
-fn require_terminal() -> Result<(), Failure> {
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            "the console needs a terminal (over ssh, use `ssh -t`). Without one, use the headless commands: `moveforce check`, `moveforce push PLAN`, `moveforce undo PLAN`, `moveforce status`",
-        ))
-    }
-}
-
 async fn console(
     plan: Option<std::path::PathBuf>,
     connection: &args::ConnectionArgs,
     paths: Paths,
 ) -> Result<u8, Failure> {
-    require_terminal()?;
+    crate::tui::require_tty()?;
     let plan = match plan {
         Some(path) => Some(crate::plan::load(
             &path,
@@ -136,13 +128,65 @@ async fn console(
         None => None,
     };
     let settings = resolve_settings(connection, &paths)?;
-    let _ = (plan, settings);
-    Err(Failure::new("the console is not built yet"))
+    crate::tui::run(crate::tui::ConsoleOptions {
+        plan,
+        settings,
+        connect_on_start: false,
+        paths,
+        banner: None,
+    })
+    .await?;
+    Ok(EXIT_OK)
 }
 
+/// The sample plan the demo opens.
+const SAMPLE_PLAN: &[u8] = include_bytes!("../../samples/q3-platform-eng.json");
+
+/// The console on an in-process sandbox, with a throw-away data directory: the operator's
+/// real ledger, config and log are never touched.
 async fn demo() -> Result<u8, Failure> {
-    require_terminal()?;
-    Err(Failure::new("the demo is not built yet"))
+    crate::tui::require_tty()?;
+    let data = tempfile::Builder::new()
+        .prefix("moveforce-demo-")
+        .tempdir()?;
+    let paths = Paths {
+        config_file: data.path().join("config.toml"),
+        data_dir: data.path().to_path_buf(),
+    };
+    let _log_guard = init_logging(&paths);
+    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    let plan = crate::plan::parse(
+        "q3-platform-eng.json (sample)",
+        crate::plan::Format::Json,
+        SAMPLE_PLAN,
+        crate::plan::MapOptions::default(),
+    )?;
+    let creds = SandboxCredentials::default();
+    let settings = ConnectionSettings {
+        login_url: sandbox.base_url(),
+        flow: config::Flow::Password,
+        client_id: creds.client_id,
+        client_secret: creds.client_secret.into(),
+        username: creds.username,
+        password: creds.password.into(),
+        security_token: Default::default(),
+        api_version: config::DEFAULT_API_VERSION.to_owned(),
+    };
+    let banner = format!(
+        "demo: sandbox org at {} - temporary data, nothing real is touched",
+        sandbox.base_url()
+    );
+    let result = crate::tui::run(crate::tui::ConsoleOptions {
+        plan: Some(plan),
+        settings,
+        connect_on_start: true,
+        paths,
+        banner: Some(banner),
+    })
+    .await;
+    sandbox.stop().await;
+    result?;
+    Ok(EXIT_OK)
 }
 
 async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {

@@ -24,7 +24,7 @@ use crate::engine::{Command, EngineEvent};
 pub use event_loop::{Exit, Screen, run_loop};
 pub use keymap::Action;
 pub use state::{App, AppInit, Effect, Msg, Tab};
-pub use terminal::NoTerminal;
+pub use terminal::{NoTerminal, require_tty};
 pub use theme::Theme;
 pub use update::{start, update};
 pub use view::render;
