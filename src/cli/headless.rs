@@ -499,9 +499,13 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
     };
     let plan_id = plan_id_of(&plan)?;
     let cases = ledger.cases(&plan_id)?;
+    let unknown = ledger.pending_intents(&plan_id)?;
     if status.json {
         print_json(&json!({
             "plan_id": plan_id,
+            "unknown": unknown.iter().map(|i| json!({
+                "action": i.action.as_str(), "key": i.key, "org_id": i.org_id, "since": i.at,
+            })).collect::<Vec<_>>(),
             "pushed": cases.iter().filter(|c| c.state == CaseState::Pushed).count(),
             "deleted": cases.iter().filter(|c| c.state == CaseState::Deleted).count(),
             "cases": cases.iter().map(|c| json!({
@@ -510,9 +514,25 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
                 "org_id": c.org_id, "username": c.username,
             })).collect::<Vec<_>>(),
         }));
-    } else if cases.is_empty() {
+    } else if cases.is_empty() && unknown.is_empty() {
         println!("The ledger holds no Cases for plan {plan_id}.");
     } else {
+        if !unknown.is_empty() {
+            println!(
+                "{} request(s) of plan {plan_id} have an unknown outcome (a push or undo was interrupted); run the same push or undo again and they are settled with Salesforce first:",
+                unknown.len()
+            );
+            for intent in &unknown {
+                let what = match intent.action {
+                    crate::ledger::IntentAction::Push => "push of move",
+                    crate::ledger::IntentAction::Undo => "undo of Case",
+                };
+                println!(
+                    "  {what} {}  (org {}, since {})",
+                    intent.key, intent.org_id, intent.at
+                );
+            }
+        }
         println!(
             "{:<16} {:<18} {:<10} {:<8} {:<13} at",
             "move", "case id", "number", "state", "last action"

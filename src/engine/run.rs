@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use crate::ledger::{Actor, Ledger, LedgerError, PushEntry};
+use crate::ledger::{Actor, IntentAction, Ledger, LedgerError, LockError, PushEntry};
 use crate::plan::CaseDraft;
 use crate::salesforce::{
     ConnectionInfo, DeleteResult, FieldStatus, MAX_BATCH, SalesforceClient, SfError, UpsertResult,
@@ -23,6 +23,9 @@ pub enum EngineError {
         "the org is not set up for moveforce: {0}. See the Fields tab or run `moveforce check`; nothing was sent"
     )]
     FieldsNotReady(String),
+    /// Another operator is pushing or undoing this plan.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// Undo found nothing to do in this org, but the plan has Cases elsewhere.
     #[error("{0}")]
     WrongOrg(String),
@@ -130,12 +133,16 @@ pub async fn push(
     mut on_batch: impl FnMut(&[(String, PushOutcome)], usize, usize),
 ) -> Result<(PushCounts, Vec<(String, PushOutcome)>), EngineError> {
     let info = connection(client).await?;
+    let _lock = lock(ledger).lock_plan(plan_id)?;
     ensure_fields(client).await?;
     let actor = actor_of(&info);
+    settle(client, ledger, plan_id, &actor).await?;
     let total = drafts.len();
     let mut counts = PushCounts::default();
     let mut all = Vec::with_capacity(total);
     for batch in drafts.chunks(MAX_BATCH) {
+        let keys: Vec<String> = batch.iter().map(|d| d.external_id.clone()).collect();
+        lock(ledger).record_intent(plan_id, plan_name, &actor.org_id, IntentAction::Push, &keys)?;
         let sent = send_with_record_retries(
             batch,
             |records: Vec<CaseDraft>| async move { client.upsert_cases(&records).await },
@@ -274,7 +281,9 @@ pub async fn undo(
     mut on_batch: impl FnMut(&[(String, UndoOutcome)], usize, usize),
 ) -> Result<(UndoCounts, Vec<(String, UndoOutcome)>), EngineError> {
     let info = connection(client).await?;
+    let _lock = lock(ledger).lock_plan(plan_id)?;
     let actor = actor_of(&info);
+    settle(client, ledger, plan_id, &actor).await?;
     let (targets, elsewhere) = {
         let ledger = lock(ledger);
         let all = ledger.cases(plan_id)?;
@@ -306,6 +315,7 @@ pub async fn undo(
     let mut counts = UndoCounts::default();
     let mut all = Vec::with_capacity(total);
     for batch in targets.chunks(MAX_BATCH) {
+        lock(ledger).record_intent(plan_id, "", &actor.org_id, IntentAction::Undo, batch)?;
         let sent = send_with_record_retries(
             batch,
             |ids: Vec<String>| async move { client.delete_cases(&ids).await },
@@ -357,4 +367,99 @@ pub async fn undo(
         on_batch(&outcomes, all.len(), total);
     }
     Ok((counts, all))
+}
+
+/// What settling unknown outcomes found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Pushes that did create or update a Case: now in the ledger.
+    pub found: usize,
+    /// Pushes that never reached Salesforce: to be sent again.
+    pub absent: usize,
+    /// Deletes that did happen.
+    pub gone: usize,
+    /// Deletes that did not: the Case is still there.
+    pub present: usize,
+}
+
+/// IN lists are kept short so the query stays far below the URL length limit.
+const SETTLE_CHUNK: usize = 100;
+
+/// Settles the requests of the plan, in the connected org, whose outcome the ledger does not
+/// know (the process died, or the network cut, between sending and recording), by asking
+/// Salesforce what exists. Runs before any push or undo, so nothing is re-sent blind.
+pub async fn settle(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    plan_id: &str,
+    actor: &Actor,
+) -> Result<Settled, EngineError> {
+    let pending: Vec<_> = lock(ledger)
+        .pending_intents(plan_id)?
+        .into_iter()
+        .filter(|i| i.org_id == actor.org_id)
+        .collect();
+    let mut settled = Settled::default();
+    let pushes: Vec<&str> = pending
+        .iter()
+        .filter(|i| i.action == IntentAction::Push)
+        .map(|i| i.key.as_str())
+        .collect();
+    for chunk in pushes.chunks(SETTLE_CHUNK) {
+        let query = format!(
+            "SELECT Id, CaseNumber, {field} FROM Case WHERE {field} IN {list}",
+            field = crate::spec::EXTERNAL_ID,
+            list = soql::quote_list(chunk.iter().copied())
+        );
+        let records = client.query(&query).await?.records;
+        let mut found = Vec::new();
+        let mut absent = Vec::new();
+        for key in chunk {
+            // Salesforce matches external ids without regard to case.
+            let record = records.iter().find(|r| {
+                r.get(crate::spec::EXTERNAL_ID)
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|v| v == *key || v.eq_ignore_ascii_case(key))
+            });
+            match record.and_then(|r| Some((r.get("Id")?.as_str()?, r.get("CaseNumber")))) {
+                Some((id, number)) => found.push((
+                    (*key).to_owned(),
+                    id.to_owned(),
+                    number.and_then(|n| n.as_str()).map(str::to_owned),
+                )),
+                None => absent.push((*key).to_owned()),
+            }
+        }
+        settled.found += found.len();
+        settled.absent += absent.len();
+        lock(ledger).settle_push(plan_id, actor, &found, &absent)?;
+    }
+    let undos: Vec<&str> = pending
+        .iter()
+        .filter(|i| i.action == IntentAction::Undo)
+        .map(|i| i.key.as_str())
+        .collect();
+    for chunk in undos.chunks(SETTLE_CHUNK) {
+        let query = format!(
+            "SELECT Id FROM Case WHERE Id IN {}",
+            soql::quote_list(chunk.iter().copied())
+        );
+        let records = client.query(&query).await?.records;
+        let (present, gone): (Vec<String>, Vec<String>) =
+            chunk.iter().map(|k| (*k).to_owned()).partition(|key| {
+                records.iter().any(|r| {
+                    r.get("Id")
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|id| id.eq_ignore_ascii_case(key))
+                })
+            });
+        settled.gone += gone.len();
+        settled.present += present.len();
+        lock(ledger).settle_undo(plan_id, actor, &gone, &present)?;
+    }
+    if pending.is_empty() {
+        return Ok(settled);
+    }
+    tracing::info!(?settled, plan_id, "settled unknown outcomes");
+    Ok(settled)
 }

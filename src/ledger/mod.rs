@@ -4,8 +4,11 @@
 //! Each batch's results are written in one transaction with `synchronous=FULL`, so once a
 //! batch is acknowledged the Ids of the Cases it created survive a crash or power loss.
 
+mod lock;
+
 use std::path::Path;
 
+pub use lock::{LockError, PlanLock};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Where a Case the ledger knows stands now.
@@ -66,6 +69,35 @@ pub struct PushEntry {
     pub created: bool,
 }
 
+/// What was about to be sent when an intent was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntentAction {
+    /// An upsert of the move (key = move id).
+    Push,
+    /// A delete of the Case (key = Case Id).
+    Undo,
+}
+
+impl IntentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentAction::Push => "push",
+            IntentAction::Undo => "undo",
+        }
+    }
+}
+
+/// A request that was sent, or about to be, whose outcome was never recorded: the process
+/// died, the machine was lost or the network cut in between. Settled by asking Salesforce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub org_id: String,
+    pub action: IntentAction,
+    /// Move id (push) or Case Id (undo).
+    pub key: String,
+    pub at: String,
+}
+
 /// A summary of one plan in the ledger, for `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanSummary {
@@ -87,6 +119,8 @@ pub struct LedgerError {
 pub struct Ledger {
     conn: Connection,
     path: String,
+    /// Where plan locks live: beside the ledger file.
+    lock_dir: std::path::PathBuf,
 }
 
 fn now() -> String {
@@ -115,6 +149,14 @@ CREATE TABLE IF NOT EXISTS cases (
     PRIMARY KEY (plan_id, move_id, org_id)
 );
 CREATE INDEX IF NOT EXISTS cases_by_id ON cases (org_id, case_id);
+CREATE TABLE IF NOT EXISTS intents (
+    plan_id TEXT NOT NULL,
+    org_id  TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    PRIMARY KEY (plan_id, org_id, action, key)
+);
 CREATE TABLE IF NOT EXISTS events (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
     at         TEXT NOT NULL,
@@ -146,7 +188,12 @@ impl Ledger {
             .map_err(|e| fail(e.to_string()))?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| fail(e.to_string()))?;
-        Ok(Ledger { conn, path: shown })
+        let lock_dir = path.parent().unwrap_or(Path::new(".")).join("locks");
+        Ok(Ledger {
+            conn,
+            path: shown,
+            lock_dir,
+        })
     }
 
     fn err(&self, e: rusqlite::Error) -> LedgerError {
@@ -211,6 +258,16 @@ impl Ledger {
                         entry.case_id,
                         Option::<String>::None
                     ])?;
+                }
+                let mut clear = tx.prepare_cached(
+                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'push' AND key = ?3",
+                )?;
+                for move_id in pushed
+                    .iter()
+                    .map(|e| &e.move_id)
+                    .chain(failed.iter().map(|f| &f.0))
+                {
+                    clear.execute(params![plan_id, actor.org_id, move_id])?;
                 }
                 for (move_id, error) in failed {
                     event.execute(params![
@@ -297,7 +354,15 @@ impl Ledger {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(wrap)?;
+            let mut clear = tx
+                .prepare_cached(
+                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'undo' AND key = ?3",
+                )
+                .map_err(wrap)?;
             for (case_id, action, error) in outcomes {
+                clear
+                    .execute(params![plan_id, actor.org_id, case_id])
+                    .map_err(wrap)?;
                 let move_id: String = find
                     .query_row(params![plan_id, actor.org_id, case_id], |row| row.get(0))
                     .optional()
@@ -325,6 +390,190 @@ impl Ledger {
                         case_id,
                         error
                     ])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
+    }
+
+    /// Writes, before a batch is sent, which moves (or Cases) it carries. Cleared in the
+    /// same transaction that records the batch's results; what is left after a crash is
+    /// exactly what must be settled.
+    pub fn record_intent(
+        &mut self,
+        plan_id: &str,
+        plan_name: &str,
+        org_id: &str,
+        action: IntentAction,
+        keys: &[String],
+    ) -> Result<(), LedgerError> {
+        let at = now();
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO plans (plan_id, org_id, plan_name, first_at) VALUES (?1, ?2, ?3, ?4)",
+            params![plan_id, org_id, plan_name, at],
+        )
+        .map_err(wrap)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO intents (plan_id, org_id, action, key, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(wrap)?;
+            for key in keys {
+                insert
+                    .execute(params![plan_id, org_id, action.as_str(), key, at])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
+    }
+
+    /// Requests of the plan whose outcome is unknown, in any org.
+    pub fn pending_intents(&self, plan_id: &str) -> Result<Vec<Intent>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT org_id, action, key, at FROM intents WHERE plan_id = ?1 ORDER BY action, key",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![plan_id], |row| {
+                let action: String = row.get(1)?;
+                Ok(Intent {
+                    org_id: row.get(0)?,
+                    action: if action == "undo" {
+                        IntentAction::Undo
+                    } else {
+                        IntentAction::Push
+                    },
+                    key: row.get(2)?,
+                    at: row.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Settles push intents with what Salesforce holds: `found` moves have a Case (recorded
+    /// as pushed, action `found`); `absent` moves were never created. Both intents cleared.
+    pub fn settle_push(
+        &mut self,
+        plan_id: &str,
+        actor: &Actor,
+        found: &[(String, String, Option<String>)],
+        absent: &[String],
+    ) -> Result<(), LedgerError> {
+        let at = now();
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO cases (plan_id, move_id, org_id, case_id, case_number, state, last_action, at, username, instance_url)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'pushed', 'found', ?6, ?7, ?8)
+                     ON CONFLICT (plan_id, move_id, org_id) DO UPDATE SET
+                        case_id = excluded.case_id, case_number = excluded.case_number, state = 'pushed',
+                        last_action = 'found', at = excluded.at, username = excluded.username,
+                        instance_url = excluded.instance_url",
+                )
+                .map_err(wrap)?;
+            let mut clear = tx
+                .prepare_cached(
+                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'push' AND key = ?3",
+                )
+                .map_err(wrap)?;
+            let mut event = tx
+                .prepare_cached(
+                    "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+                )
+                .map_err(wrap)?;
+            for (move_id, case_id, number) in found {
+                upsert
+                    .execute(params![
+                        plan_id,
+                        move_id,
+                        actor.org_id,
+                        case_id,
+                        number,
+                        at,
+                        actor.username,
+                        actor.instance_url
+                    ])
+                    .map_err(wrap)?;
+                clear
+                    .execute(params![plan_id, actor.org_id, move_id])
+                    .map_err(wrap)?;
+                event
+                    .execute(params![
+                        at,
+                        plan_id,
+                        move_id,
+                        actor.org_id,
+                        actor.username,
+                        "settled_found",
+                        case_id
+                    ])
+                    .map_err(wrap)?;
+            }
+            for move_id in absent {
+                clear
+                    .execute(params![plan_id, actor.org_id, move_id])
+                    .map_err(wrap)?;
+                event
+                    .execute(params![
+                        at,
+                        plan_id,
+                        move_id,
+                        actor.org_id,
+                        actor.username,
+                        "settled_absent",
+                        Option::<String>::None
+                    ])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
+    }
+
+    /// Settles undo intents: `gone` Cases are recorded deleted; `present` ones stay pushed.
+    pub fn settle_undo(
+        &mut self,
+        plan_id: &str,
+        actor: &Actor,
+        gone: &[String],
+        present: &[String],
+    ) -> Result<(), LedgerError> {
+        let outcomes: Vec<(String, &str, Option<String>)> = gone
+            .iter()
+            .map(|id| (id.clone(), "deleted", None))
+            .collect();
+        self.record_undo(plan_id, actor, &outcomes)?;
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        {
+            let mut clear = tx
+                .prepare_cached(
+                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'undo' AND key = ?3",
+                )
+                .map_err(wrap)?;
+            for case_id in present {
+                clear
+                    .execute(params![plan_id, actor.org_id, case_id])
                     .map_err(wrap)?;
             }
         }
@@ -369,6 +618,11 @@ impl Ledger {
             .into_iter()
             .filter(|c| c.org_id == org_id && c.state == CaseState::Pushed)
             .collect())
+    }
+
+    /// Takes the plan's operator lock (one push or undo at a time per plan and ledger).
+    pub fn lock_plan(&self, plan_id: &str) -> Result<PlanLock, LockError> {
+        PlanLock::acquire(&self.lock_dir, plan_id)
     }
 
     /// Every plan the ledger has seen, newest activity first.
