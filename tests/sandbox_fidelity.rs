@@ -1000,3 +1000,102 @@ async fn quirks_switch_the_uncertain_behaviours() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"], "unsupported_grant_type");
 }
+
+// ------------------------------------------------------------------ collections retrieve
+
+/// jsforce's `retrieve([ids])` uses sObject Collections retrieve (POST …/composite/sobjects/Case).
+#[tokio::test]
+async fn collections_retrieve_aligns_with_the_ids() {
+    let env = start().await;
+    let r = env
+        .upsert_many(
+            "v62.0",
+            cases(vec![
+                json!({"ExternalID__c": "r-1", "Subject": "one"}),
+                json!({"ExternalID__c": "r-2", "Subject": "two"}),
+            ]),
+        )
+        .await;
+    let ids: Vec<String> = r
+        .body
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id").to_string())
+        .collect();
+    let deleted = env
+        .send(
+            env.http
+                .delete(env.data("v62.0", &format!("/sobjects/Case/{}", ids[1]))),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+
+    let wanted = json!([ids[0], "500000000000000AAA", ids[1], "junk"]);
+    let post = env
+        .send(
+            env.http
+                .post(env.data("v62.0", "/composite/sobjects/Case"))
+                .json(&json!({"ids": wanted, "fields": ["Id", "ExternalID__c", "Subject"]})),
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::OK);
+    let list = post.body.as_array().expect("array");
+    assert_eq!(list.len(), 4);
+    assert_eq!(list[0]["Id"], json!(ids[0]));
+    assert_eq!(list[0]["Subject"], "one");
+    assert_eq!(list[0]["attributes"]["type"], "Case");
+    assert!(list[1].is_null() && list[2].is_null() && list[3].is_null());
+
+    let get = env
+        .send(
+            env.http
+                .get(env.data("v62.0", "/composite/sobjects/Case"))
+                .query(&[("ids", ids[0].as_str()), ("fields", "Id,ExternalID__c")]),
+        )
+        .await;
+    assert_eq!(get.status, StatusCode::OK);
+    assert_eq!(get.body[0]["ExternalID__c"], "r-1");
+    assert!(get.body[0].get("Subject").is_none());
+
+    let bad = env
+        .send(
+            env.http
+                .post(env.data("v62.0", "/composite/sobjects/Case"))
+                .json(&json!({"ids": [ids[0]], "fields": ["Id", "Nope__c"]})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&bad.body), "INVALID_FIELD");
+    let none = env
+        .send(
+            env.http
+                .post(env.data("v62.0", "/composite/sobjects/Case"))
+                .json(&json!({"ids": [ids[0]]})),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    let old = env
+        .send(
+            env.http
+                .post(env.data("v41.0", "/composite/sobjects/Case"))
+                .json(&json!({"ids": [ids[0]], "fields": ["Id"]})),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+
+    // Describe shows the Unique attribute as the org has it.
+    let unique = |r: &Reply| {
+        r.body["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["name"] == "ExternalID__c")
+            .map(|f| f["unique"].clone())
+    };
+    let d = env.get("v62.0", "/sobjects/Case/describe").await;
+    assert_eq!(unique(&d), Some(json!(true)));
+    env.sandbox.set_external_id_unique(false);
+    let d = env.get("v62.0", "/sobjects/Case/describe").await;
+    assert_eq!(unique(&d), Some(json!(false)));
+}

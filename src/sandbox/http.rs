@@ -77,6 +77,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{d}/composite/sobjects/{{sobject}}/{{field}}"),
             patch(upsert_many),
         )
+        .route(
+            &format!("{d}/composite/sobjects/{{sobject}}"),
+            get(retrieve_many_get).post(retrieve_many_post),
+        )
         .route(&format!("{d}/query"), get(query))
         .route(&format!("{d}/query/"), get(query))
         .route(&format!("{d}/queryAll"), get(query_all))
@@ -592,11 +596,20 @@ async fn basic_info(Path((version, sobject)): Path<(String, String)>) -> Respons
     json_response(StatusCode::OK, &schema::basic_info(&version))
 }
 
-async fn describe(Path((version, sobject)): Path<(String, String)>) -> Response {
+async fn describe(State(st): St, Path((version, sobject)): Path<(String, String)>) -> Response {
     if !schema::is_case(&sobject) {
         return resource_missing();
     }
-    json_response(StatusCode::OK, &schema::describe(&version))
+    let mut describe = schema::describe(&version);
+    // The Unique attribute follows the org's current setting.
+    let unique = st.org().external_id_unique;
+    let external_id = FIELDS[schema::EXTERNAL_ID].name;
+    if let Some(fields) = describe.get_mut("fields").and_then(Value::as_array_mut) {
+        for field in fields.iter_mut().filter(|f| f["name"] == external_id) {
+            field["unique"] = Value::Bool(unique);
+        }
+    }
+    json_response(StatusCode::OK, &describe)
 }
 
 // ---------------------------------------------------------------- records
@@ -645,8 +658,13 @@ fn field_list(params: &HashMap<String, String>) -> Result<Vec<usize>, Reject> {
     let Some(list) = params.get("fields") else {
         return Ok((0..FIELDS.len()).collect());
     };
+    field_indexes(list.split(','))
+}
+
+/// Field names to schema indexes; an unknown name refuses the whole request.
+fn field_indexes<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<usize>, Reject> {
     let mut out = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for name in names.map(str::trim).filter(|n| !n.is_empty()) {
         match schema::field_index(name) {
             Some(i) if !out.contains(&i) => out.push(i),
             Some(_) => {}
@@ -1097,6 +1115,120 @@ async fn delete_many(
     let locked = RowLock::position(lock, ids.len());
     let results = st.org().delete_many(&ids, all_or_none, locked);
     json_response(StatusCode::OK, &results)
+}
+
+/// sObject Collections retrieve: up to 2,000 ids (POST; GET is bounded by URL length).
+const RETRIEVE_LIMIT: usize = 2000;
+
+/// Records aligned with `ids`: the record, or null for a malformed, unknown or deleted id.
+fn retrieve_many(
+    st: &Shared,
+    version: &str,
+    sobject: &str,
+    ids: &[String],
+    fields: Option<Vec<usize>>,
+) -> Response {
+    if !collections_exist(version) || !schema::is_case(sobject) {
+        return resource_missing();
+    }
+    let Some(fields) = fields.filter(|f| !f.is_empty()) else {
+        return bad_request("MISSING_ARGUMENT", "fields parameter is required");
+    };
+    if ids.is_empty() {
+        return bad_request("MISSING_ARGUMENT", "ids parameter is required");
+    }
+    if ids.len() > RETRIEVE_LIMIT {
+        return bad_request(
+            "EXCEEDED_ID_LIMIT",
+            "record limit reached. cannot submit more than 2000 records into this call",
+        );
+    }
+    let org = st.org();
+    let records: Vec<Value> = ids
+        .iter()
+        .map(|id| match org.lookup(id) {
+            Lookup::Live(row) => {
+                let record = RecordJson {
+                    version,
+                    id: row[schema::ID].as_str().unwrap_or_default(),
+                    fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
+                };
+                serde_json::to_value(&record).unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        })
+        .collect();
+    json_response(StatusCode::OK, &records)
+}
+
+fn comma_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// GET /composite/sobjects/Case?ids=a,b&fields=F1,F2.
+async fn retrieve_many_get(
+    State(st): St,
+    Path((version, sobject)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = query_params(raw);
+    let ids = params.get("ids").map(|s| comma_list(s)).unwrap_or_default();
+    let fields = match params.get("fields").map(|f| field_indexes(f.split(','))) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(r)) => return r.into_response(),
+    };
+    retrieve_many(&st, &version, &sobject, &ids, fields)
+}
+
+/// POST /composite/sobjects/Case with `{"ids": [...], "fields": [...]}`.
+async fn retrieve_many_post(
+    State(st): St,
+    Path((version, sobject)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let top = match parse_json(&body).and_then(object_body) {
+        Ok(t) => t,
+        Err(r) => return r.into_response(),
+    };
+    let strings = |key: &str| -> Result<Option<Vec<String>>, Reject> {
+        match top.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        reject(
+                            "JSON_PARSER_ERROR",
+                            format!("Cannot deserialize value of type `String` from {v}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(reject(
+                "JSON_PARSER_ERROR",
+                format!("Cannot deserialize value of type `List<String>` from {other}"),
+            )),
+        }
+    };
+    let ids = match strings("ids") {
+        Ok(ids) => ids.unwrap_or_default(),
+        Err(r) => return r.into_response(),
+    };
+    let fields = match strings("fields") {
+        Ok(None) => None,
+        Ok(Some(names)) => match field_indexes(names.iter().map(String::as_str)) {
+            Ok(f) => Some(f),
+            Err(r) => return r.into_response(),
+        },
+        Err(r) => return r.into_response(),
+    };
+    retrieve_many(&st, &version, &sobject, &ids, fields)
 }
 
 // ---------------------------------------------------------------- query
