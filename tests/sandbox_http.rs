@@ -498,7 +498,7 @@ async fn versions_limits_and_unknown_resources() {
     );
 
     for path in [
-        "/services/data/v30.0/limits",
+        "/services/data/v6.0/limits",
         "/services/data/v67.0/limits",
         "/services/data/v62/limits",
     ] {

@@ -108,6 +108,70 @@ pub struct SandboxArgs {
     /// Security token the sandbox requires appended to the password.
     #[arg(long)]
     pub security_token: Option<String>,
+    /// TLS, fault and fidelity knobs (boxed: they would make every Command large).
+    #[command(flatten)]
+    pub knobs: Box<SandboxKnobs>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxKnobs {
+    /// Serve HTTPS with a self-signed certificate generated at start (127.0.0.1, localhost).
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the certificate (PEM) clients must trust to FILE; needs --tls.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
+    /// Rows per query page before nextRecordsUrl (Salesforce: 2000).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub query_page_size: u64,
+    /// Server time added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+    /// Fraction of data requests that fail: 503, a dropped connection, or a row lock on one
+    /// record of a collections upsert/delete.
+    #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
+    pub fault_rate: f64,
+    /// Seed for --fault-rate; the same seed gives the same faults.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Sessions expire N seconds after they are issued (then 401 INVALID_SESSION_ID).
+    #[arg(long, value_name = "N")]
+    pub session_ttl_s: Option<u64>,
+    /// Daily API requests before 403 REQUEST_LIMIT_EXCEEDED.
+    #[arg(long, value_name = "N")]
+    pub api_limit: Option<u64>,
+    /// Let several Cases share an ExternalID__c (upserts then answer 300 / DUPLICATE_EXTERNAL_ID).
+    #[arg(long)]
+    pub non_unique_external_id: bool,
+    /// Behaviour where Salesforce's documentation is unsure; repeat for several.
+    #[arg(long, value_enum, value_name = "QUIRK")]
+    pub quirk: Vec<SandboxQuirk>,
+}
+
+/// The sandbox's switchable behaviours (see `moveforce::sandbox::Quirks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxQuirk {
+    /// The token endpoint answers invalid_client with 401 instead of 400.
+    InvalidClient401,
+    /// Failed entries of a collections delete carry no `id`.
+    DeleteFailuresWithoutId,
+    /// A malformed record id answers 400 MALFORMED_ID instead of 404 NOT_FOUND.
+    MalformedId400,
+    /// Single-record upsert refuses the external-id field in the body.
+    RejectExternalIdInBody,
+    /// Text lengths count Unicode code points instead of UTF-16 units.
+    CountCodePoints,
+    /// The client-credentials flow is off (400 unsupported_grant_type).
+    ClientCredentialsDisabled,
+    /// Save results carry empty `warnings` and `infos` arrays.
+    SaveResultExtras,
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("`{text}` is not a number from 0 to 1")),
+    }
 }
 
 /// Connection flags, the highest-priority source of settings.

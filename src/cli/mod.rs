@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-use args::Command;
+use args::{Command, SandboxQuirk};
 
 use crate::config::{self, ConnectionSettings, Paths, SettingsLayer};
-use crate::sandbox::{Sandbox, SandboxConfig, SandboxCredentials, SandboxError};
+use crate::sandbox::{Quirks, Sandbox, SandboxConfig, SandboxCredentials, SandboxError};
 
 /// Exit status: everything asked for was done.
 pub const EXIT_OK: u8 = 0;
@@ -190,6 +190,7 @@ async fn demo() -> Result<u8, Failure> {
 }
 
 async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
+    let knobs = *args.knobs;
     let defaults = SandboxCredentials::default();
     let credentials = SandboxCredentials {
         client_id: args.client_id.unwrap_or(defaults.client_id),
@@ -198,11 +199,33 @@ async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
         password: args.password.unwrap_or(defaults.password),
         security_token: args.security_token.or(defaults.security_token),
     };
+    let mut quirks = Quirks::default();
+    for quirk in &knobs.quirk {
+        match quirk {
+            SandboxQuirk::InvalidClient401 => quirks.invalid_client_status = 401,
+            SandboxQuirk::DeleteFailuresWithoutId => quirks.delete_failure_id = false,
+            SandboxQuirk::MalformedId400 => quirks.malformed_id_bad_request = true,
+            SandboxQuirk::RejectExternalIdInBody => quirks.reject_external_id_in_body = true,
+            SandboxQuirk::CountCodePoints => quirks.length_in_code_points = true,
+            SandboxQuirk::ClientCredentialsDisabled => {
+                quirks.client_credentials_disabled_error = Some("unsupported_grant_type".into());
+            }
+            SandboxQuirk::SaveResultExtras => quirks.save_result_extras = true,
+        }
+    }
     let config = SandboxConfig {
         bind: std::net::SocketAddr::new(args.bind, args.port),
         allow_non_loopback: args.allow_non_loopback,
         credentials,
-        ..SandboxConfig::default()
+        query_page_size: usize::try_from(knobs.query_page_size).unwrap_or(2000),
+        tls: knobs.tls,
+        latency_ms: knobs.latency_ms,
+        fault_rate: knobs.fault_rate,
+        seed: knobs.seed,
+        session_ttl_s: knobs.session_ttl_s,
+        api_limit: knobs.api_limit,
+        external_id_unique: !knobs.non_unique_external_id,
+        quirks,
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| match e {
         SandboxError::NonLoopback(addr) => Failure::new(format!(
@@ -210,7 +233,18 @@ async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
         )),
         other => Failure::new(other.to_string()),
     })?;
+    if let (Some(path), Some(pem)) = (&knobs.cert_out, sandbox.certificate_pem()) {
+        std::fs::write(path, pem).map_err(|e| {
+            Failure::new(format!(
+                "cannot write the certificate to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
     println!("{}", sandbox.banner());
+    if let Some(path) = &knobs.cert_out {
+        println!("certificate (PEM) for clients to trust: {}", path.display());
+    }
     wait_for_stop_signal().await;
     sandbox.stop().await;
     Ok(EXIT_OK)

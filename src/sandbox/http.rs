@@ -3,23 +3,29 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use axum::{Extension, Router};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value, json};
 
+use super::faults::{Decision, Fault, FaultRequest};
 use super::schema::{self, FIELDS};
-use super::store::{COLLECTION_LIMIT, Lookup, Rendered, SaveMode};
+use super::store::{COLLECTION_LIMIT, Lookup, Rendered, SaveMode, SaveResult};
 use super::{Shared, oauth, soql};
 
+/// The versions this org serves (Summer '14 … Spring '26).
 const OLDEST_VERSION: u32 = 31;
 const NEWEST_VERSION: u32 = 66;
+/// 7.0–20.0 were retired in Summer '22 and 21.0–30.0 in Summer '25: they answer 410.
+const OLDEST_RETIRED: u32 = 7;
+/// Upsert answers carry `created`, and collections upsert exists, from 46.0.
+const UPSERT_CREATED_FLAG: u32 = 46;
 const DAILY_API_LIMIT: u64 = 15000;
 /// Collections bodies can carry 200 records with 32,000-char descriptions.
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -71,6 +77,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{d}/composite/sobjects/{{sobject}}/{{field}}"),
             patch(upsert_many),
         )
+        .route(
+            &format!("{d}/composite/sobjects/{{sobject}}"),
+            get(retrieve_many_get).post(retrieve_many_post),
+        )
         .route(&format!("{d}/query"), get(query))
         .route(&format!("{d}/query/"), get(query))
         .route(&format!("{d}/queryAll"), get(query_all))
@@ -81,9 +91,17 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{d}/composite/sobjects/"),
             post(create_many).delete(delete_many),
         )
+        .route(
+            "/__sandbox/fault",
+            post(control_fault).delete(control_clear),
+        )
+        .route("/__sandbox/sessions/expire", post(control_expire))
+        .route("/__sandbox/external-id-unique", post(control_unique))
+        .route("/__sandbox/api-usage", post(control_usage))
+        .route("/__sandbox/stats", get(control_stats))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(shared.clone(), data_guard))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
 }
@@ -159,6 +177,55 @@ fn bad_request(code: &str, message: &str) -> Response {
     error_array(StatusCode::BAD_REQUEST, code, message)
 }
 
+/// A record id that cannot be an id: 404 NOT_FOUND by default, 400 MALFORMED_ID by quirk.
+fn malformed_id(st: &Shared, id: &str) -> Response {
+    if st.quirks.malformed_id_bad_request {
+        error_with_fields(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_ID",
+            &format!("Case ID: id value of incorrect type: {id}"),
+            vec!["Id".to_string()],
+        )
+    } else {
+        resource_missing()
+    }
+}
+
+/// Several Cases share the external id: 300 with the URL of each.
+fn multiple_choices(version: &str, rows: &[&[Value]]) -> Response {
+    let urls: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            format!(
+                "/services/data/{version}/sobjects/Case/{}",
+                row[schema::ID].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    json_response(StatusCode::MULTIPLE_CHOICES, &urls)
+}
+
+/// One save result as JSON: without `created` before 46.0, with empty `warnings` and
+/// `infos` when that quirk is on.
+fn save_json(st: &Shared, version: &str, result: &SaveResult) -> Value {
+    let mut value = serde_json::to_value(result).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        if parse_version(version).is_some_and(|v| v < UPSERT_CREATED_FLAG) {
+            map.remove("created");
+        }
+        if st.quirks.save_result_extras {
+            map.insert("warnings".into(), json!([]));
+            map.insert("infos".into(), json!([]));
+        }
+    }
+    value
+}
+
+fn save_results(st: &Shared, version: &str, results: &[SaveResult]) -> Response {
+    let list: Vec<Value> = results.iter().map(|r| save_json(st, version, r)).collect();
+    json_response(StatusCode::OK, &list)
+}
+
 fn entity_is_deleted() -> Response {
     error_with_fields(
         StatusCode::NOT_FOUND,
@@ -190,25 +257,149 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (ok && !token.trim().is_empty()).then(|| token.trim())
 }
 
-/// "v62.0" → 62 when this org serves that version.
-fn parse_version(segment: &str) -> Option<u32> {
-    let (major, minor) = segment.strip_prefix('v')?.split_once('.')?;
-    if minor != "0" || major.len() != 2 || !major.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let v: u32 = major.parse().ok()?;
-    (OLDEST_VERSION..=NEWEST_VERSION).contains(&v).then_some(v)
+/// What the version segment of a data path means to this org.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ApiVersion {
+    Served(u32),
+    Retired,
+    Unknown,
 }
 
-fn limit_header(used: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("api-usage={used}/{DAILY_API_LIMIT}"))
+/// "v62.0" → served; "v30.0" → retired; "v62", "v62.1", "v67.0" → unknown.
+fn classify_version(segment: &str) -> ApiVersion {
+    let Some((major, minor)) = segment.strip_prefix('v').and_then(|s| s.split_once('.')) else {
+        return ApiVersion::Unknown;
+    };
+    let digits = !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit());
+    if minor != "0" || !digits || major.len() > 2 || major.starts_with('0') {
+        return ApiVersion::Unknown;
+    }
+    match major.parse::<u32>() {
+        Ok(v) if (OLDEST_VERSION..=NEWEST_VERSION).contains(&v) => ApiVersion::Served(v),
+        Ok(v) if (OLDEST_RETIRED..OLDEST_VERSION).contains(&v) => ApiVersion::Retired,
+        _ => ApiVersion::Unknown,
+    }
+}
+
+/// "v62.0" → 62 when this org serves that version.
+fn parse_version(segment: &str) -> Option<u32> {
+    match classify_version(segment) {
+        ApiVersion::Served(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn daily_limit(st: &Shared) -> u64 {
+    st.api_limit.unwrap_or(DAILY_API_LIMIT)
+}
+
+fn limit_header(used: u64, limit: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("api-usage={used}/{limit}"))
         .unwrap_or_else(|_| HeaderValue::from_static("api-usage=0/15000"))
 }
 
-/// Every `/services/data/vNN.N/…` call: session check, version check, usage count and the
-/// Sforce-Limit-Info header. The version list itself needs no session.
-async fn data_guard(State(st): St, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
+fn version_retired() -> Response {
+    error_array(
+        StatusCode::GONE,
+        "GONE",
+        &format!(
+            "This version of the REST API has been retired. Use version {OLDEST_VERSION}.0 or later; /services/data/ lists the versions this org serves."
+        ),
+    )
+}
+
+fn request_limit_exceeded() -> Response {
+    error_array(
+        StatusCode::FORBIDDEN,
+        "REQUEST_LIMIT_EXCEEDED",
+        "TotalRequests Limit exceeded.",
+    )
+}
+
+/// The fault-injected row lock for one collections request: a number that picks the record.
+#[derive(Clone, Copy, Debug)]
+pub struct RowLock(u64);
+
+impl RowLock {
+    fn position(lock: Option<Extension<RowLock>>, len: usize) -> Option<usize> {
+        let Extension(RowLock(bits)) = lock?;
+        (len > 0).then(|| (bits % len as u64) as usize)
+    }
+}
+
+/// sObject Collections upsert (PATCH …/composite/sobjects/{type}/{field}) or delete
+/// (DELETE …/composite/sobjects): where a row-lock fault can hit single records.
+fn is_collection_write(method: &Method, rest: &str) -> bool {
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.get(1) != Some(&"composite") || parts.get(2) != Some(&"sobjects") {
+        return false;
+    }
+    (method == Method::PATCH && parts.len() == 5) || (method == Method::DELETE && parts.len() == 3)
+}
+
+/// The response of an injected fault. A dropped connection never answers: the connection
+/// is aborted and this future is dropped with it.
+async fn fault_response(fault: Fault, req: Request, rest_shape: bool) -> Response {
+    match fault {
+        Fault::Status {
+            status,
+            error_code,
+            message,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            if rest_shape {
+                error_array(status, &error_code, &message)
+            } else {
+                json_response(
+                    status,
+                    &json!({"error": error_code, "error_description": message}),
+                )
+            }
+        }
+        Fault::Drop => {
+            let connection = req
+                .extensions()
+                .get::<axum_server::ConnectionShutdown>()
+                .cloned();
+            drop(req);
+            if let Some(connection) = connection {
+                connection.shutdown();
+                std::future::pending::<()>().await;
+            }
+            // Only reachable when not served by axum-server (no connection to drop).
+            error_array(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVER_UNAVAILABLE",
+                "connection dropped",
+            )
+        }
+        Fault::RowLock => error_array(
+            StatusCode::BAD_REQUEST,
+            "UNABLE_TO_LOCK_ROW",
+            "unable to obtain exclusive access to this record",
+        ),
+    }
+}
+
+/// Every request: added latency; forced faults on the token endpoint; and for each
+/// `/services/data/vNN.N/…` call the session check, the daily limit, the version check,
+/// fault injection, the usage count and the Sforce-Limit-Info header. The version list
+/// itself needs no session. `/__sandbox/…` control calls pass straight through.
+async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/__sandbox/") {
+        return next.run(req).await;
+    }
+    if !st.latency.is_zero() {
+        tokio::time::sleep(st.latency).await;
+    }
+    if path == "/services/oauth2/token" {
+        let forced = st.faults().check_token();
+        return match forced {
+            Some(fault) => fault_response(fault, req, false).await,
+            None => next.run(req).await,
+        };
+    }
     let Some(rest) = path.strip_prefix("/services/data/") else {
         return next.run(req).await;
     };
@@ -216,28 +407,128 @@ async fn data_guard(State(st): St, req: Request, next: Next) -> Response {
     if segment.is_empty() {
         return next.run(req).await;
     }
-    let version_ok = parse_version(segment).is_some();
-    let used = {
+    let limit = daily_limit(&st);
+    let (authorized, over_limit, used) = {
         let mut org = st.org();
-        let authorized = bearer_token(req.headers()).is_some_and(|t| org.tokens.contains(t));
-        if authorized {
+        let authorized = bearer_token(req.headers())
+            .map(str::to_string)
+            .is_some_and(|t| org.session_valid(&t, st.session_ttl));
+        let over_limit = authorized && st.api_limit.is_some_and(|l| org.api_usage >= l);
+        if authorized && !over_limit {
             org.api_usage += 1;
         }
-        (authorized, org.api_usage)
+        (authorized, over_limit, org.api_usage)
     };
     let method = req.method().clone();
-    let path = path.to_string();
-    let mut response = match used {
-        (false, _) => invalid_session(),
-        (true, _) if !version_ok => resource_missing(),
-        (true, _) => next.run(req).await,
+    let mut response = if !authorized {
+        invalid_session()
+    } else if over_limit {
+        request_limit_exceeded()
+    } else {
+        match classify_version(segment) {
+            ApiVersion::Unknown => resource_missing(),
+            ApiVersion::Retired => version_retired(),
+            ApiVersion::Served(_) => {
+                let decision = st.faults().check_data(is_collection_write(&method, rest));
+                match decision {
+                    Decision::Pass => next.run(req).await,
+                    Decision::LockRow(bits) => {
+                        req.extensions_mut().insert(RowLock(bits));
+                        next.run(req).await
+                    }
+                    Decision::Fail(fault) => fault_response(fault, req, true).await,
+                }
+            }
+        }
     };
     // The path only: query strings can carry record data.
     tracing::debug!(%method, %path, status = response.status().as_u16(), "sandbox request");
     response
         .headers_mut()
-        .insert("Sforce-Limit-Info", limit_header(used.1));
+        .insert("Sforce-Limit-Info", limit_header(used, limit));
     response
+}
+
+// ---------------------------------------------------------------- control API (tests)
+
+async fn control_fault(State(st): St, body: Bytes) -> Response {
+    let parsed = serde_json::from_slice::<FaultRequest>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(FaultRequest::into_fault);
+    match parsed {
+        Ok((fault, times, target)) => {
+            st.faults().force(fault, times, target);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(message) => json_response(StatusCode::BAD_REQUEST, &json!({"error": message})),
+    }
+}
+
+async fn control_clear(State(st): St) -> Response {
+    st.faults().clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn control_expire(State(st): St) -> Response {
+    st.org().expire_sessions();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn control_unique(State(st): St, body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("unique").and_then(Value::as_bool))
+    {
+        Some(unique) => {
+            st.org().external_id_unique = unique;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "expected {\"unique\": true|false}"}),
+        ),
+    }
+}
+
+async fn control_usage(State(st): St, body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("used").and_then(Value::as_u64))
+    {
+        Some(used) => {
+            st.org().api_usage = used;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "expected {\"used\": N}"}),
+        ),
+    }
+}
+
+async fn control_stats(State(st): St) -> Response {
+    let (injected, log) = {
+        let faults = st.faults();
+        let log: Vec<Value> = faults
+            .log()
+            .iter()
+            .map(|(n, kind)| json!({"request": n, "fault": kind}))
+            .collect();
+        (faults.injected(), log)
+    };
+    let org = st.org();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "apiUsage": org.api_usage,
+            "apiLimit": daily_limit(&st),
+            "liveCases": org.live_count(),
+            "sessions": org.session_count(),
+            "externalIdUnique": org.external_id_unique,
+            "faultsInjected": injected,
+            "faultLog": log,
+        }),
+    )
 }
 
 fn release_label(v: u32) -> String {
@@ -278,11 +569,12 @@ async fn resources(State(st): St, Path(version): Path<String>) -> Response {
 
 async fn limits(State(st): St) -> Response {
     let used = st.org().api_usage;
-    let remaining = DAILY_API_LIMIT.saturating_sub(used);
+    let limit = daily_limit(&st);
+    let remaining = limit.saturating_sub(used);
     json_response(
         StatusCode::OK,
         &json!({
-            "DailyApiRequests": {"Max": DAILY_API_LIMIT, "Remaining": remaining},
+            "DailyApiRequests": {"Max": limit, "Remaining": remaining},
             "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
             "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
             "DataStorageMB": {"Max": 5, "Remaining": 5},
@@ -304,11 +596,20 @@ async fn basic_info(Path((version, sobject)): Path<(String, String)>) -> Respons
     json_response(StatusCode::OK, &schema::basic_info(&version))
 }
 
-async fn describe(Path((version, sobject)): Path<(String, String)>) -> Response {
+async fn describe(State(st): St, Path((version, sobject)): Path<(String, String)>) -> Response {
     if !schema::is_case(&sobject) {
         return resource_missing();
     }
-    json_response(StatusCode::OK, &schema::describe(&version))
+    let mut describe = schema::describe(&version);
+    // The Unique attribute follows the org's current setting.
+    let unique = st.org().external_id_unique;
+    let external_id = FIELDS[schema::EXTERNAL_ID].name;
+    if let Some(fields) = describe.get_mut("fields").and_then(Value::as_array_mut) {
+        for field in fields.iter_mut().filter(|f| f["name"] == external_id) {
+            field["unique"] = Value::Bool(unique);
+        }
+    }
+    json_response(StatusCode::OK, &describe)
 }
 
 // ---------------------------------------------------------------- records
@@ -357,8 +658,13 @@ fn field_list(params: &HashMap<String, String>) -> Result<Vec<usize>, Reject> {
     let Some(list) = params.get("fields") else {
         return Ok((0..FIELDS.len()).collect());
     };
+    field_indexes(list.split(','))
+}
+
+/// Field names to schema indexes; an unknown name refuses the whole request.
+fn field_indexes<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<usize>, Reject> {
     let mut out = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for name in names.map(str::trim).filter(|n| !n.is_empty()) {
         match schema::field_index(name) {
             Some(i) if !out.contains(&i) => out.push(i),
             Some(_) => {}
@@ -396,7 +702,8 @@ async fn get_one(
     };
     let org = st.org();
     match org.lookup(&id) {
-        Lookup::Malformed | Lookup::Unknown => resource_missing(),
+        Lookup::Malformed => malformed_id(&st, &id),
+        Lookup::Unknown => resource_missing(),
         Lookup::Deleted => entity_is_deleted(),
         Lookup::Live(row) => record_response(&version, row, &fields),
     }
@@ -408,6 +715,9 @@ async fn delete_one(
 ) -> Response {
     if !schema::is_case(&sobject) {
         return resource_missing();
+    }
+    if matches!(st.org().lookup(&id), Lookup::Malformed) {
+        return malformed_id(&st, &id);
     }
     match st.org().delete_one(&id) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -486,7 +796,7 @@ fn object_body(value: Value) -> Result<Map<String, Value>, Reject> {
 /// POST /sobjects/Case → 201 `{"id","success","errors"}`.
 async fn create_one(
     State(st): St,
-    Path((_version, sobject)): Path<(String, String)>,
+    Path((version, sobject)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
     if !schema::is_case(&sobject) {
@@ -496,9 +806,11 @@ async fn create_one(
         Ok(r) => r,
         Err(r) => return r.into_response(),
     };
-    let mut results = st.org().save(SaveMode::Create, &[record], false, None);
+    let mut results = st
+        .org()
+        .save(SaveMode::Create, &[record], false, None, None);
     match results.pop() {
-        Some(r) if r.success => json_response(StatusCode::CREATED, &r),
+        Some(r) if r.success => json_response(StatusCode::CREATED, &save_json(&st, &version, &r)),
         Some(r) => single_failure(&r),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -519,11 +831,12 @@ async fn update_one(
     };
     let mut org = st.org();
     match org.lookup(&id) {
-        Lookup::Malformed | Lookup::Unknown => return resource_missing(),
+        Lookup::Malformed => return malformed_id(&st, &id),
+        Lookup::Unknown => return resource_missing(),
         Lookup::Deleted => return entity_is_deleted(),
         Lookup::Live(_) => {}
     }
-    let mut results = org.save(SaveMode::Update, &[record], false, Some(&id));
+    let mut results = org.save(SaveMode::Update, &[record], false, Some(&id), None);
     match results.pop() {
         Some(r) if r.success => StatusCode::NO_CONTENT.into_response(),
         Some(r) => single_failure(&r),
@@ -565,26 +878,25 @@ async fn get_by_external_id(
         Err(r) => return r.into_response(),
     };
     let org = st.org();
-    match org.by_external_id(&value) {
-        Some(row) => record_response(&version, row, &fields),
-        None => resource_missing(),
+    match org.by_external_id(&value).as_slice() {
+        [] => resource_missing(),
+        [row] => record_response(&version, row, &fields),
+        rows => multiple_choices(&version, rows),
     }
 }
 
 async fn delete_by_external_id(
     State(st): St,
-    Path((_version, sobject, field, value)): Path<(String, String, String, String)>,
+    Path((version, sobject, field, value)): Path<(String, String, String, String)>,
 ) -> Response {
     if let Err(r) = external_field(&sobject, &field) {
         return r.into_response();
     }
     let mut org = st.org();
-    let Some(id) = org
-        .by_external_id(&value)
-        .and_then(|row| row[schema::ID].as_str())
-        .map(str::to_string)
-    else {
-        return resource_missing();
+    let id = match org.by_external_id(&value).as_slice() {
+        [] => return resource_missing(),
+        [row] => row[schema::ID].as_str().unwrap_or_default().to_string(),
+        rows => return multiple_choices(&version, rows),
     };
     match org.delete_one(&id) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -616,6 +928,16 @@ async fn upsert_by_external_id(
         let same = v
             .as_str()
             .is_some_and(|b| b.to_lowercase() == value.to_lowercase());
+        if st.quirks.reject_external_id_in_body {
+            return error_with_fields(
+                StatusCode::BAD_REQUEST,
+                "INVALID_FIELD",
+                &format!(
+                    "Unable to create/update fields: {name}. The external ID field comes from the URL and must not be in the body."
+                ),
+                vec![name.to_string()],
+            );
+        }
         if !same {
             return bad_request(
                 "INVALID_FIELD",
@@ -624,18 +946,25 @@ async fn upsert_by_external_id(
         }
         record.remove(&key);
     }
+    let mut org = st.org();
+    let matches = org.by_external_id(&value);
+    if matches.len() > 1 {
+        return multiple_choices(&version, &matches);
+    }
     record.insert(name.to_string(), Value::String(value));
-    let mut results = st.org().save(SaveMode::Upsert, &[record], false, None);
+    let mut results = org.save(SaveMode::Upsert, &[record], false, None, None);
+    drop(org);
     let Some(result) = results.pop() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     match result.created {
         _ if !result.success => single_failure(&result),
-        Some(true) => json_response(StatusCode::CREATED, &result),
-        _ if parse_version(&version).is_some_and(|v| v < 46) => {
+        Some(true) => json_response(StatusCode::CREATED, &save_json(&st, &version, &result)),
+        // Before 46.0 an update answers 204 with no body.
+        _ if parse_version(&version).is_some_and(|v| v < UPSERT_CREATED_FLAG) => {
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => json_response(StatusCode::OK, &result),
+        _ => json_response(StatusCode::OK, &save_json(&st, &version, &result)),
     }
 }
 
@@ -709,10 +1038,11 @@ fn collection_body(body: &[u8]) -> Result<(bool, Vec<Map<String, Value>>), Rejec
 async fn upsert_many(
     State(st): St,
     Path((version, sobject, field)): Path<(String, String, String)>,
+    lock: Option<Extension<RowLock>>,
     body: Bytes,
 ) -> Response {
     // Collections upsert exists from API 46.0.
-    if parse_version(&version).is_none_or(|v| v < 46) {
+    if parse_version(&version).is_none_or(|v| v < UPSERT_CREATED_FLAG) {
         return resource_missing();
     }
     if let Err(r) = external_field(&sobject, &field) {
@@ -722,8 +1052,11 @@ async fn upsert_many(
         Ok(parsed) => parsed,
         Err(r) => return r.into_response(),
     };
-    let results = st.org().save(SaveMode::Upsert, &records, all_or_none, None);
-    json_response(StatusCode::OK, &results)
+    let locked = RowLock::position(lock, records.len());
+    let results = st
+        .org()
+        .save(SaveMode::Upsert, &records, all_or_none, None, locked);
+    save_results(&st, &version, &results)
 }
 
 /// POST /composite/sobjects (create).
@@ -735,14 +1068,17 @@ async fn create_many(State(st): St, Path(version): Path<String>, body: Bytes) ->
         Ok(parsed) => parsed,
         Err(r) => return r.into_response(),
     };
-    let results = st.org().save(SaveMode::Create, &records, all_or_none, None);
-    json_response(StatusCode::OK, &results)
+    let results = st
+        .org()
+        .save(SaveMode::Create, &records, all_or_none, None, None);
+    save_results(&st, &version, &results)
 }
 
 /// DELETE /composite/sobjects?ids=a,b&allOrNone=false.
 async fn delete_many(
     State(st): St,
     Path(version): Path<String>,
+    lock: Option<Extension<RowLock>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !collections_exist(&version) {
@@ -776,8 +1112,123 @@ async fn delete_many(
             );
         }
     };
-    let results = st.org().delete_many(&ids, all_or_none);
+    let locked = RowLock::position(lock, ids.len());
+    let results = st.org().delete_many(&ids, all_or_none, locked);
     json_response(StatusCode::OK, &results)
+}
+
+/// sObject Collections retrieve: up to 2,000 ids (POST; GET is bounded by URL length).
+const RETRIEVE_LIMIT: usize = 2000;
+
+/// Records aligned with `ids`: the record, or null for a malformed, unknown or deleted id.
+fn retrieve_many(
+    st: &Shared,
+    version: &str,
+    sobject: &str,
+    ids: &[String],
+    fields: Option<Vec<usize>>,
+) -> Response {
+    if !collections_exist(version) || !schema::is_case(sobject) {
+        return resource_missing();
+    }
+    let Some(fields) = fields.filter(|f| !f.is_empty()) else {
+        return bad_request("MISSING_ARGUMENT", "fields parameter is required");
+    };
+    if ids.is_empty() {
+        return bad_request("MISSING_ARGUMENT", "ids parameter is required");
+    }
+    if ids.len() > RETRIEVE_LIMIT {
+        return bad_request(
+            "EXCEEDED_ID_LIMIT",
+            "record limit reached. cannot submit more than 2000 records into this call",
+        );
+    }
+    let org = st.org();
+    let records: Vec<Value> = ids
+        .iter()
+        .map(|id| match org.lookup(id) {
+            Lookup::Live(row) => {
+                let record = RecordJson {
+                    version,
+                    id: row[schema::ID].as_str().unwrap_or_default(),
+                    fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
+                };
+                serde_json::to_value(&record).unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        })
+        .collect();
+    json_response(StatusCode::OK, &records)
+}
+
+fn comma_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// GET /composite/sobjects/Case?ids=a,b&fields=F1,F2.
+async fn retrieve_many_get(
+    State(st): St,
+    Path((version, sobject)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = query_params(raw);
+    let ids = params.get("ids").map(|s| comma_list(s)).unwrap_or_default();
+    let fields = match params.get("fields").map(|f| field_indexes(f.split(','))) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(r)) => return r.into_response(),
+    };
+    retrieve_many(&st, &version, &sobject, &ids, fields)
+}
+
+/// POST /composite/sobjects/Case with `{"ids": [...], "fields": [...]}`.
+async fn retrieve_many_post(
+    State(st): St,
+    Path((version, sobject)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let top = match parse_json(&body).and_then(object_body) {
+        Ok(t) => t,
+        Err(r) => return r.into_response(),
+    };
+    let strings = |key: &str| -> Result<Option<Vec<String>>, Reject> {
+        match top.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        reject(
+                            "JSON_PARSER_ERROR",
+                            format!("Cannot deserialize value of type `String` from {v}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(reject(
+                "JSON_PARSER_ERROR",
+                format!("Cannot deserialize value of type `List<String>` from {other}"),
+            )),
+        }
+    };
+    let ids = match strings("ids") {
+        Ok(ids) => ids.unwrap_or_default(),
+        Err(r) => return r.into_response(),
+    };
+    let fields = match strings("fields") {
+        Ok(None) => None,
+        Ok(Some(names)) => match field_indexes(names.iter().map(String::as_str)) {
+            Ok(f) => Some(f),
+            Err(r) => return r.into_response(),
+        },
+        Err(r) => return r.into_response(),
+    };
+    retrieve_many(&st, &version, &sobject, &ids, fields)
 }
 
 // ---------------------------------------------------------------- query

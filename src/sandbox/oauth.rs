@@ -124,6 +124,9 @@ pub async fn token(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             None
         }
         "client_credentials" => {
+            if let Some(error) = &st.quirks.client_credentials_disabled_error {
+                return bad_request(error, "client credentials flow not enabled for this app");
+            }
             if client_id.is_empty() || client_secret.is_empty() {
                 return bad_request(
                     "invalid_request",
@@ -138,7 +141,10 @@ pub async fn token(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         return bad_request("invalid_client_id", "client identifier invalid");
     }
     if client_secret != creds.client_secret {
-        return bad_request("invalid_client", "invalid client credentials");
+        // 400 is documented; 401 has been reported. Configurable.
+        let status = StatusCode::from_u16(st.quirks.invalid_client_status)
+            .unwrap_or(StatusCode::BAD_REQUEST);
+        return oauth_error(status, "invalid_client", "invalid client credentials");
     }
     if grant == "password" {
         let username = params.get("username").map(String::as_str).unwrap_or("");
@@ -161,7 +167,7 @@ pub async fn token(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             "could not generate a session id",
         );
     };
-    org.tokens.insert(access_token.clone());
+    org.add_session(access_token.clone());
     let id = format!("{}/id/{}/{}", st.base_url, org.org_id, org.user_id);
     drop(org);
     let issued_at = jiff::Timestamp::now().as_millisecond().to_string();
@@ -189,7 +195,7 @@ pub async fn revoke(State(st): State<Arc<Shared>>, body: Bytes) -> Response {
     let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
         return bad_request("invalid_request", "missing required parameter: token");
     };
-    if st.org().tokens.remove(token) {
+    if st.org().revoke_session(token) {
         StatusCode::OK.into_response()
     } else {
         bad_request("invalid_token", "invalid token")
@@ -201,8 +207,10 @@ pub async fn identity(
     Path((org_id, user_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let org = st.org();
-    let authorized = bearer_token(&headers).is_some_and(|t| org.tokens.contains(t));
+    let mut org = st.org();
+    let authorized = bearer_token(&headers)
+        .map(str::to_string)
+        .is_some_and(|t| org.session_valid(&t, st.session_ttl));
     if !authorized {
         return invalid_session();
     }

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -108,12 +109,19 @@ pub struct Org {
     pub username: String,
     rows: Vec<Vec<Value>>,
     by_id: HashMap<String, usize>,
-    /// Lower-cased external id → live row.
-    by_ext: HashMap<String, usize>,
+    /// Lower-cased external id → live rows (more than one only when the field is not unique).
+    by_ext: HashMap<String, Vec<usize>>,
     next_counter: u64,
     next_case_number: u64,
-    pub tokens: HashSet<String>,
+    /// Session id → when it was issued.
+    tokens: HashMap<String, Instant>,
     pub api_usage: u64,
+    /// Whether ExternalID__c is a Unique field (duplicates refused on write).
+    pub external_id_unique: bool,
+    /// Text lengths in Unicode code points instead of UTF-16 code units.
+    pub length_in_code_points: bool,
+    /// Failed entries of a collections delete carry the id they were given.
+    pub delete_failure_id: bool,
     cursors: HashMap<String, Cursor>,
     cursor_order: VecDeque<String>,
 }
@@ -129,11 +137,44 @@ impl Org {
             by_ext: HashMap::new(),
             next_counter: FIRST_RECORD_COUNTER,
             next_case_number: FIRST_CASE_NUMBER,
-            tokens: HashSet::new(),
+            tokens: HashMap::new(),
             api_usage: 0,
+            external_id_unique: true,
+            length_in_code_points: false,
+            delete_failure_id: true,
             cursors: HashMap::new(),
             cursor_order: VecDeque::new(),
         }
+    }
+
+    pub fn add_session(&mut self, token: String) {
+        self.tokens.insert(token, Instant::now());
+    }
+
+    /// Revoke: true when the session existed.
+    pub fn revoke_session(&mut self, token: &str) -> bool {
+        self.tokens.remove(token).is_some()
+    }
+
+    /// A known session younger than `ttl` (when there is one). Expired sessions are forgotten.
+    pub fn session_valid(&mut self, token: &str, ttl: Option<Duration>) -> bool {
+        match self.tokens.get(token) {
+            None => false,
+            Some(issued) if ttl.is_some_and(|ttl| issued.elapsed() >= ttl) => {
+                self.tokens.remove(token);
+                false
+            }
+            Some(_) => true,
+        }
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Every session ends, as when an admin clears them or the org times them out.
+    pub fn expire_sessions(&mut self) {
+        self.tokens.clear();
     }
 
     pub fn org_id15(&self) -> &str {
@@ -165,11 +206,27 @@ impl Org {
         }
     }
 
-    /// The live row whose external id matches (case-insensitively).
-    pub fn by_external_id(&self, value: &str) -> Option<&[Value]> {
+    /// The live rows whose external id matches (case-insensitively); more than one only when
+    /// the field is not unique.
+    pub fn by_external_id(&self, value: &str) -> Vec<&[Value]> {
         self.by_ext
             .get(&value.to_lowercase())
-            .map(|&i| self.rows[i].as_slice())
+            .map(|rows| rows.iter().map(|&i| self.rows[i].as_slice()).collect())
+            .unwrap_or_default()
+    }
+
+    fn index_ext(&mut self, ext: &str, i: usize) {
+        self.by_ext.entry(ext.to_lowercase()).or_default().push(i);
+    }
+
+    fn unindex_ext(&mut self, ext: &str, i: usize) {
+        let key = ext.to_lowercase();
+        if let Some(rows) = self.by_ext.get_mut(&key) {
+            rows.retain(|&r| r != i);
+            if rows.is_empty() {
+                self.by_ext.remove(&key);
+            }
+        }
     }
 
     /// Soft delete of one live record by row index.
@@ -177,8 +234,8 @@ impl Org {
         let row = &mut self.rows[i];
         row[IS_DELETED] = Value::Bool(true);
         row[LAST_MODIFIED_DATE] = Value::String(now_string());
-        if let Some(ext) = row[EXTERNAL_ID].as_str() {
-            self.by_ext.remove(&ext.to_lowercase());
+        if let Some(ext) = row[EXTERNAL_ID].as_str().map(str::to_string) {
+            self.unindex_ext(&ext, i);
         }
     }
 
@@ -197,8 +254,14 @@ impl Org {
     }
 
     /// sObject Collections delete. Ids are processed in order, so a repeated id finds the
-    /// record already deleted.
-    pub fn delete_many(&mut self, input: &[String], all_or_none: bool) -> Vec<SaveResult> {
+    /// record already deleted. `locked` is the position of a record that fails with
+    /// UNABLE_TO_LOCK_ROW (fault injection).
+    pub fn delete_many(
+        &mut self,
+        input: &[String],
+        all_or_none: bool,
+        locked: Option<usize>,
+    ) -> Vec<SaveResult> {
         let mut planned: HashSet<usize> = HashSet::new();
         let mut outcome: Vec<Result<usize, (Option<String>, RecordError)>> = Vec::new();
         for id in input {
@@ -227,6 +290,19 @@ impl Org {
                     planned.insert(i);
                     Ok(i)
                 }
+            };
+            let result = match result {
+                Ok(i) if locked == Some(outcome.len()) => {
+                    planned.remove(&i);
+                    Err((Some(self.id_of(i)), row_lock(Some(&self.id_of(i)))))
+                }
+                other => other,
+            };
+            // Which failures name their id is not documented; it is a switch here.
+            let result = match result {
+                Err((_, e)) if self.delete_failure_id => Err((Some(id.clone()), e)),
+                Err((_, e)) => Err((None, e)),
+                ok => ok,
             };
             outcome.push(result);
         }
@@ -317,9 +393,16 @@ impl Org {
         }
         for (index, text) in &out {
             let field = &FIELDS[*index];
+            let length = |s: &str| {
+                if self.length_in_code_points {
+                    s.chars().count()
+                } else {
+                    s.encode_utf16().count()
+                }
+            };
             if let Some(s) = text
                 && field.kind != Kind::Reference
-                && s.encode_utf16().count() > field.length
+                && length(s) > field.length
             {
                 return Err(RecordError::new(
                     "STRING_TOO_LONG",
@@ -352,19 +435,28 @@ impl Org {
     }
 
     /// Create, upsert (keyed on ExternalID__c) or update records. `target` is the row of a
-    /// single-record update. Failures never write; allOrNone turns any failure into a full
-    /// rollback.
+    /// single-record update; `locked` the position of a record that fails with
+    /// UNABLE_TO_LOCK_ROW (fault injection). Failures never write; allOrNone turns any
+    /// failure into a full rollback.
     pub fn save(
         &mut self,
         mode: SaveMode,
         records: &[Map<String, Value>],
         all_or_none: bool,
         target: Option<&str>,
+        locked: Option<usize>,
     ) -> Vec<SaveResult> {
         let mut seen_ext: HashSet<String> = HashSet::new();
         let mut plan: Vec<Result<Op, RecordError>> = Vec::with_capacity(records.len());
-        for record in records {
-            plan.push(self.plan_one(mode, record, &mut seen_ext, target));
+        for (position, record) in records.iter().enumerate() {
+            let planned = match self.plan_one(mode, record, &mut seen_ext, target) {
+                Ok(Op::Update(i, _)) if locked == Some(position) => {
+                    Err(row_lock(Some(&self.id_of(i))))
+                }
+                Ok(Op::Insert(_)) if locked == Some(position) => Err(row_lock(None)),
+                other => other,
+            };
+            plan.push(planned);
         }
         let any_failed = plan.iter().any(Result::is_err);
         if all_or_none && any_failed {
@@ -430,10 +522,15 @@ impl Org {
                         vec![ext_name.to_string()],
                     ));
                 }
-                Ok(match self.by_ext.get(&key) {
-                    Some(&i) => Op::Update(i, values),
-                    None => Op::Insert(values),
-                })
+                match self.by_ext.get(&key).map(Vec::as_slice) {
+                    None | Some([]) => Ok(Op::Insert(values)),
+                    Some([i]) => Ok(Op::Update(*i, values)),
+                    Some(_) => Err(RecordError::new(
+                        "DUPLICATE_EXTERNAL_ID",
+                        "A user-specified external ID matches more than one record during an upsert",
+                        vec![ext_name.to_string()],
+                    )),
+                }
             }
             SaveMode::Create | SaveMode::Update => {
                 let own_row = match target {
@@ -449,13 +546,12 @@ impl Org {
                     },
                     None => None,
                 };
-                if let Some(ext) = ext {
+                if let Some(ext) = ext.filter(|_| self.external_id_unique) {
                     let key = ext.to_lowercase();
                     let clash = self
                         .by_ext
                         .get(&key)
-                        .copied()
-                        .filter(|&i| Some(i) != own_row);
+                        .and_then(|rows| rows.iter().copied().find(|&i| Some(i) != own_row));
                     if let Some(i) = clash {
                         return Err(duplicate_value(&self.id_of(i)));
                     }
@@ -494,22 +590,23 @@ impl Org {
             row[OWNER_ID] = Value::String(self.user_id.clone());
         }
         let index = self.rows.len();
-        if let Some(ext) = row[EXTERNAL_ID].as_str() {
-            self.by_ext.insert(ext.to_lowercase(), index);
-        }
+        let ext = row[EXTERNAL_ID].as_str().map(str::to_string);
         self.by_id.insert(id.to_ascii_uppercase(), index);
         self.rows.push(row);
+        if let Some(ext) = ext {
+            self.index_ext(&ext, index);
+        }
         id
     }
 
     fn update(&mut self, i: usize, values: Vec<(usize, Value)>, now: &str) {
         for (field, value) in values {
             if field == EXTERNAL_ID {
-                if let Some(old) = self.rows[i][EXTERNAL_ID].as_str() {
-                    self.by_ext.remove(&old.to_lowercase());
+                if let Some(old) = self.rows[i][EXTERNAL_ID].as_str().map(str::to_string) {
+                    self.unindex_ext(&old, i);
                 }
                 if let Some(new) = value.as_str() {
-                    self.by_ext.insert(new.to_lowercase(), i);
+                    self.index_ext(new, i);
                 }
             }
             self.rows[i][field] = value;
@@ -546,6 +643,14 @@ fn duplicate_value(other: &str) -> RecordError {
     )
 }
 
+fn row_lock(id: Option<&str>) -> RecordError {
+    let message = match id {
+        Some(id) => format!("unable to obtain exclusive access to this record or 1 records: {id}"),
+        None => "unable to obtain exclusive access to this record".to_string(),
+    };
+    RecordError::new("UNABLE_TO_LOCK_ROW", message, vec![])
+}
+
 fn rolled_back() -> RecordError {
     RecordError::new("ALL_OR_NONE_OPERATION_ROLLED_BACK", ROLLED_BACK, vec![])
 }
@@ -578,12 +683,14 @@ mod tests {
             &[rec(json!({"ExternalID__c": "MV-1", "subject": "a"}))],
             false,
             None,
+            None,
         );
         assert_eq!(r[0].created, Some(true));
         let r2 = org.save(
             SaveMode::Upsert,
             &[rec(json!({"externalid__c": "mv-1", "Subject": null}))],
             false,
+            None,
             None,
         );
         assert_eq!(r2[0].created, Some(false));
