@@ -672,6 +672,16 @@ impl SalesforceClient {
     /// Upserts up to 200 Cases by `ExternalID__c`, all-or-none off: one result per draft,
     /// in the same order.
     pub async fn upsert_cases(&self, drafts: &[CaseDraft]) -> Result<Vec<UpsertResult>, SfError> {
+        self.upsert_cases_with(drafts, false).await
+    }
+
+    /// As [`upsert_cases`](Self::upsert_cases), choosing all-or-none: with it, one failing
+    /// record fails them all (the others with `ALL_OR_NONE_OPERATION_ROLLED_BACK`).
+    pub async fn upsert_cases_with(
+        &self,
+        drafts: &[CaseDraft],
+        all_or_none: bool,
+    ) -> Result<Vec<UpsertResult>, SfError> {
         if self.before_collections_upsert() {
             let mut results = Vec::with_capacity(drafts.len());
             for draft in drafts {
@@ -689,7 +699,7 @@ impl SalesforceClient {
             return Ok(Vec::new());
         }
         let body = json!({
-            "allOrNone": false,
+            "allOrNone": all_or_none,
             "records": drafts.iter().map(case_record).collect::<Vec<_>>(),
         });
         let path = self.data_path(&format!("composite/sobjects/Case/{EXTERNAL_ID}"));
