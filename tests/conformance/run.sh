@@ -5,10 +5,10 @@
 #   tests/conformance/run.sh [jsforce] [simple_salesforce]     (default: both)
 #
 # Builds the binary, installs the clients when missing (jsforce/node_modules via `npm ci`,
-# .venv via pip; both gitignored), starts one sandbox per suite on a free loopback port
-# (plain http for jsforce, --tls for simple-salesforce, which only speaks https), runs the
-# suites, stops the servers, prints how long each step took, and exits non-zero if a suite
-# failed. Needs cargo, node >= 18 with npm, and python3 >= 3.9 with venv.
+# .venv via pip; both gitignored), starts a sandbox per run on a free loopback port (jsforce
+# over http and again over https; simple-salesforce, which only speaks https, with --tls),
+# runs the suites, stops the servers, prints how long each step took, and exits non-zero if
+# a suite failed. Needs cargo, node >= 18 with npm, and python3 >= 3.9 with venv.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -98,7 +98,14 @@ run_jsforce() {
   t=$(now)
   local status=0
   (cd "$dir" && SANDBOX_URL="$SANDBOX_URL" node conformance.mjs) || status=$?
-  TIMINGS+=("jsforce suite: $(since "$t")")
+  TIMINGS+=("jsforce suite (http): $(since "$t")")
+  # The same walk over https, trusting the certificate the sandbox wrote.
+  local cert="$WORK/jsforce-cert.pem"
+  rm -f "$cert"
+  start_sandbox jsforce-tls --tls --cert-out "$cert" || return 1
+  t=$(now)
+  (cd "$dir" && NODE_EXTRA_CA_CERTS="$cert" SANDBOX_URL="$SANDBOX_URL" node conformance.mjs) || status=$?
+  TIMINGS+=("jsforce suite (https): $(since "$t")")
   return $status
 }
 
