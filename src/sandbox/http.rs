@@ -1352,6 +1352,34 @@ mod tests {
         assert_eq!(parse_version("v62"), None);
         assert_eq!(parse_version("v62.1"), None);
         assert_eq!(parse_version("62.0"), None);
+        assert_eq!(classify_version("v30.0"), ApiVersion::Retired);
+        assert_eq!(classify_version("v21.0"), ApiVersion::Retired);
+        assert_eq!(classify_version("v7.0"), ApiVersion::Retired);
+        assert_eq!(classify_version("v6.0"), ApiVersion::Unknown);
+        assert_eq!(classify_version("v07.0"), ApiVersion::Unknown);
+        assert_eq!(classify_version("v100.0"), ApiVersion::Unknown);
+        assert_eq!(classify_version("latest"), ApiVersion::Unknown);
+        assert_eq!(classify_version("v46.0"), ApiVersion::Served(46));
+        assert!(is_collection_write(
+            &Method::PATCH,
+            "v62.0/composite/sobjects/Case/ExternalID__c"
+        ));
+        assert!(is_collection_write(
+            &Method::DELETE,
+            "v62.0/composite/sobjects"
+        ));
+        assert!(is_collection_write(
+            &Method::DELETE,
+            "v62.0/composite/sobjects/"
+        ));
+        assert!(!is_collection_write(
+            &Method::POST,
+            "v62.0/composite/sobjects"
+        ));
+        assert!(!is_collection_write(
+            &Method::PATCH,
+            "v62.0/sobjects/Case/ExternalID__c/x"
+        ));
         assert_eq!(release_label(31), "Summer '14");
         assert_eq!(release_label(62), "Winter '25");
         assert_eq!(release_label(63), "Spring '25");
