@@ -30,7 +30,7 @@ pub enum Command {
     /// Serve a local Salesforce-compatible REST API for tests and trials.
     Sandbox(SandboxArgs),
     /// Test the connection and check the seven Case fields.
-    Check(JsonArg),
+    Check(CheckArgs),
     /// Push the plan's now-moves as Cases (upsert by ExternalID__c).
     Push(PushArgs),
     /// Delete the Cases a plan created, as recorded in the ledger.
@@ -40,10 +40,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct JsonArg {
+pub struct CheckArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +61,8 @@ pub struct PushArgs {
     /// Refuse moves whose values would be cut to fit a field, instead of cutting them.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +75,8 @@ pub struct UndoArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -178,28 +184,28 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args, Default)]
 pub struct ConnectionArgs {
     /// Login URL: https://login.salesforce.com, https://test.salesforce.com or your My Domain.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub login_url: Option<String>,
     /// OAuth flow: password or client_credentials.
-    #[arg(long, global = true, value_parser = parse_flow)]
+    #[arg(long, value_parser = parse_flow)]
     pub flow: Option<Flow>,
     /// Consumer key of the connected app.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub client_id: Option<String>,
     /// Consumer secret (prefer MOVEFORCE_CLIENT_SECRET: flags show in `ps`).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub client_secret: Option<String>,
     /// Integration user's username.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub username: Option<String>,
     /// Integration user's password (prefer MOVEFORCE_PASSWORD).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub password: Option<String>,
     /// Security token appended to the password (prefer MOVEFORCE_SECURITY_TOKEN).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub security_token: Option<String>,
     /// Salesforce API version, e.g. 62.0.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub api_version: Option<String>,
 }
 

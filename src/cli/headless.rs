@@ -171,7 +171,8 @@ fn load_plan(path: &Path, strict: bool) -> Result<Plan, Failure> {
     Ok(plan::load(path, MapOptions { strict })?)
 }
 
-pub async fn push(args: &ConnectionArgs, paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
+pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
+    let args = &push.connection;
     let plan = load_plan(&push.plan, push.strict)?;
     let counts = plan.counts();
     if !push.json {
@@ -375,7 +376,8 @@ fn plan_id_of(text: &str) -> Result<String, Failure> {
     }
 }
 
-pub async fn undo(args: &ConnectionArgs, paths: &Paths, undo: UndoArgs) -> Result<u8, Failure> {
+pub async fn undo(paths: &Paths, undo: UndoArgs) -> Result<u8, Failure> {
+    let args = &undo.connection;
     let plan_id = plan_id_of(&undo.plan)?;
     let ledger = Ledger::open(&paths.ledger_file())?;
     if ledger.cases(&plan_id)?.is_empty() {

@@ -107,9 +107,9 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         None => console(cli.plan, &cli.connection, paths).await,
         Some(Command::Demo) => demo().await,
         Some(Command::Sandbox(args)) => sandbox(args).await,
-        Some(Command::Check(json)) => headless::check(&cli.connection, &paths, json.json).await,
-        Some(Command::Push(args)) => headless::push(&cli.connection, &paths, args).await,
-        Some(Command::Undo(args)) => headless::undo(&cli.connection, &paths, args).await,
+        Some(Command::Check(args)) => headless::check(&args.connection, &paths, args.json).await,
+        Some(Command::Push(args)) => headless::push(&paths, args).await,
+        Some(Command::Undo(args)) => headless::undo(&paths, args).await,
         Some(Command::Status(args)) => headless::status(&paths, args),
     }
 }
