@@ -382,6 +382,17 @@ pub struct Settled {
     pub present: usize,
 }
 
+/// Connects if needed, takes the plan's lock, and settles the plan's unknown outcomes.
+pub async fn settle_plan(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    plan_id: &str,
+) -> Result<Settled, EngineError> {
+    let info = connection(client).await?;
+    let _lock = lock(ledger).lock_plan(plan_id)?;
+    settle(client, ledger, plan_id, &actor_of(&info)).await
+}
+
 /// IN lists are kept short so the query stays far below the URL length limit.
 const SETTLE_CHUNK: usize = 100;
 

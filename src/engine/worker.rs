@@ -137,15 +137,39 @@ async fn serve(
                 });
             }
             Request::LoadCases { plan_id } => {
-                let result = match &ledger {
-                    Ok(ledger) => ledger
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .cases(&plan_id)
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.clone()),
+                let (result, unsettled) = match &ledger {
+                    Ok(ledger) => {
+                        let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+                        let unsettled = ledger
+                            .pending_intents(&plan_id)
+                            .map(|p| p.len())
+                            .unwrap_or(0);
+                        (ledger.cases(&plan_id).map_err(|e| e.to_string()), unsettled)
+                    }
+                    Err(e) => (Err(e.clone()), 0),
                 };
                 let _ = events.send(EngineEvent::Cases { id, result }).await;
+                if unsettled > 0 {
+                    let _ = events
+                        .send(EngineEvent::Unsettled {
+                            id,
+                            count: unsettled,
+                        })
+                        .await;
+                }
+            }
+            Request::Settle { plan_id } => {
+                let (client, ledger) = (client.clone(), ledger.clone());
+                tokio::spawn(async move {
+                    let result = match (client, ledger) {
+                        (None, _) => Err(NOT_CONNECTED.to_owned()),
+                        (_, Err(e)) => Err(e),
+                        (Some(c), Ok(ledger)) => run::settle_plan(&c, &ledger, &plan_id)
+                            .await
+                            .map_err(|e| e.to_string()),
+                    };
+                    let _ = events.send(EngineEvent::Settled { id, result }).await;
+                });
             }
         }
     }

@@ -334,7 +334,11 @@ impl CasesTab {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
     PushAll,
-    Undo { case_ids: Option<Vec<String>> },
+    /// Ask Salesforce about the plan's interrupted pushes or undos.
+    Settle,
+    Undo {
+        case_ids: Option<Vec<String>>,
+    },
     Quit,
 }
 

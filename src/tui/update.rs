@@ -244,6 +244,17 @@ fn confirmed(app: &mut App, on_yes: Confirmed) -> Vec<Effect> {
             push(app, &all)
         }
         Confirmed::Undo { case_ids } => undo(app, case_ids),
+        Confirmed::Settle => {
+            let Some(plan_id) = app.plan.as_ref().map(|p| p.plan_id.clone()) else {
+                return Vec::new();
+            };
+            app.notify(
+                Tone::Info,
+                "Asking Salesforce what became of the interrupted requests...",
+            );
+            let (_, effect) = send(app, Request::Settle { plan_id });
+            vec![effect]
+        }
     }
 }
 
@@ -626,7 +637,11 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                     );
                     app.connection.state = ConnState::Connected(info);
                     app.fields.state = FieldsState::NotChecked;
-                    check_fields(app)
+                    let mut effects = check_fields(app);
+                    // Reloading the ledger now also offers to settle interrupted work,
+                    // which needs the connection that just came up.
+                    effects.extend(load_cases(app));
+                    effects
                 }
                 Err(reason) => {
                     app.notify(Tone::Bad, format!("Connection failed: {reason}"));
@@ -787,6 +802,39 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                 Err(reason) => app.cases.state = CasesState::Failed(reason),
             }
             Vec::new()
+        }
+        EngineEvent::Unsettled { count, .. } => {
+            let what = format!(
+                "{count} push or undo request(s) of this plan were interrupted before their outcome was recorded"
+            );
+            if matches!(app.connection.state, ConnState::Connected(_)) && !app.work_in_flight() {
+                app.popups.push(Popup::Confirm {
+                    title: "Unfinished work".to_owned(),
+                    body: format!(
+                        "{what}. Ask Salesforce now and record what it holds? Nothing is sent again until this is settled."
+                    ),
+                    on_yes: Confirmed::Settle,
+                });
+            } else {
+                app.notify(
+                    Tone::Warn,
+                    format!("{what}: connect, and they are settled before the next push or undo"),
+                );
+            }
+            Vec::new()
+        }
+        EngineEvent::Settled { result, .. } => {
+            match result {
+                Ok(s) => app.notify(
+                    Tone::Good,
+                    format!(
+                        "Settled: {} Case(s) found, {} never created, {} deleted, {} still there",
+                        s.found, s.absent, s.gone, s.present
+                    ),
+                ),
+                Err(reason) => app.notify(Tone::Bad, format!("Could not settle: {reason}")),
+            }
+            load_cases(app)
         }
     }
 }
