@@ -249,7 +249,9 @@ fn undo_needs_a_confirmation_that_says_how_many() {
     let commands = sent(&feed(&mut app, [ch('u'), ch('y')]));
     assert_eq!(commands.len(), 1);
     match &commands[0].request {
-        Request::Undo { plan_id, case_ids } => {
+        Request::Undo {
+            plan_id, case_ids, ..
+        } => {
             assert_eq!(plan_id, "MP-2025-014");
             assert_eq!(case_ids, &None);
         }

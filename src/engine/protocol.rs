@@ -26,12 +26,16 @@ pub enum Request {
         plan_id: String,
         plan_name: String,
         drafts: Vec<CaseDraft>,
+        /// Requests in flight at once.
+        concurrency: usize,
     },
     /// Delete the plan's Cases that the ledger holds for the connected org: all of them, or
     /// only these Case Ids.
     Undo {
         plan_id: String,
         case_ids: Option<Vec<String>>,
+        /// Requests in flight at once.
+        concurrency: usize,
     },
     /// Read the ledger's Cases for a plan (no network). When the plan has requests whose
     /// outcome is unknown, an [`EngineEvent::Unsettled`] follows.

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use super::protocol::{Command, EngineEvent, Request};
-use super::run;
+use super::protocol::{Command, EngineEvent, PushOutcome, Request, UndoOutcome};
+use super::run::{self, RunOptions};
 use crate::ledger::Ledger;
 use crate::salesforce::{SalesforceClient, check_fields};
 
@@ -75,6 +75,7 @@ async fn serve(
                 plan_id,
                 plan_name,
                 drafts,
+                concurrency,
             } => {
                 let (client, ledger) = (client.clone(), ledger.clone());
                 tokio::spawn(async move {
@@ -89,7 +90,8 @@ async fn serve(
                                 &plan_id,
                                 &plan_name,
                                 &drafts,
-                                |outcomes, done, total| {
+                                RunOptions { concurrency },
+                                |outcomes: &[(String, PushOutcome)], done, total| {
                                     let _ = progress.try_send(EngineEvent::Pushed {
                                         id,
                                         outcomes: outcomes.to_vec(),
@@ -106,7 +108,11 @@ async fn serve(
                     let _ = events.send(EngineEvent::PushFinished { id, result }).await;
                 });
             }
-            Request::Undo { plan_id, case_ids } => {
+            Request::Undo {
+                plan_id,
+                case_ids,
+                concurrency,
+            } => {
                 let (client, ledger) = (client.clone(), ledger.clone());
                 tokio::spawn(async move {
                     let result = match (client, ledger) {
@@ -119,7 +125,8 @@ async fn serve(
                                 &ledger,
                                 &plan_id,
                                 case_ids.as_deref(),
-                                |outcomes, done, total| {
+                                RunOptions { concurrency },
+                                |outcomes: &[(String, UndoOutcome)], done, total| {
                                     let _ = progress.try_send(EngineEvent::Undone {
                                         id,
                                         outcomes: outcomes.to_vec(),

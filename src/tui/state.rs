@@ -391,6 +391,8 @@ pub struct App {
     pub spinner: usize,
     pub next_id: RequestId,
     pub quitting: bool,
+    /// Requests in flight at once for pushes and undos (`+`/`-` change it).
+    pub concurrency: usize,
 }
 
 /// What the console starts from.
@@ -446,6 +448,7 @@ impl App {
             spinner: 0,
             next_id: 1,
             quitting: false,
+            concurrency: crate::engine::DEFAULT_CONCURRENCY,
         }
     }
 

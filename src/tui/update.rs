@@ -182,6 +182,22 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Push => request_push(app),
         Action::Reload => load_cases(app),
+        Action::MoreConcurrency | Action::LessConcurrency => {
+            let wanted = if action == Action::MoreConcurrency {
+                app.concurrency + 1
+            } else {
+                app.concurrency.saturating_sub(1)
+            };
+            app.concurrency = wanted.clamp(1, crate::engine::MAX_CONCURRENCY);
+            app.notify(
+                Tone::Info,
+                format!(
+                    "Pushes and undos send {} request(s) at a time (+/- to change)",
+                    app.concurrency
+                ),
+            );
+            Vec::new()
+        }
         Action::Undo => {
             request_undo(app);
             Vec::new()
@@ -528,7 +544,9 @@ fn request_push(app: &mut App) -> Vec<Effect> {
         title: "Push the whole plan?".to_owned(),
         body: format!(
             "No moves are marked. Push all {count} {noun} of {plan_id} to Salesforce as \
-             Cases? Future, cancelled and invalid moves are never pushed."
+             Cases, {} request(s) at a time? Future, cancelled and invalid moves are never \
+             pushed.",
+            app.concurrency
         ),
         on_yes: Confirmed::PushAll,
     });
@@ -555,6 +573,7 @@ fn push(app: &mut App, indexes: &[usize]) -> Vec<Effect> {
         plan_id: plan.plan_id.clone(),
         plan_name: plan.plan_name.clone(),
         drafts,
+        concurrency: app.concurrency,
     };
     let total = ids.len();
     let (id, effect) = send(app, request);
@@ -617,7 +636,15 @@ fn undo(app: &mut App, case_ids: Option<Vec<String>>) -> Vec<Effect> {
         Some(ids) => ids.len(),
         None => app.cases.pushed().count(),
     };
-    let (id, effect) = send(app, Request::Undo { plan_id, case_ids });
+    let concurrency = app.concurrency;
+    let (id, effect) = send(
+        app,
+        Request::Undo {
+            plan_id,
+            case_ids,
+            concurrency,
+        },
+    );
     app.cases.undo = Some(Progress { id, done: 0, total });
     app.notify(Tone::Info, format!("Deleting {total} Cases..."));
     vec![effect]
