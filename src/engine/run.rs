@@ -316,23 +316,28 @@ pub async fn push(
         vec![None; total.div_ceil(MAX_BATCH)];
     let mut counts = PushCounts::default();
     let mut done = 0;
-    let mut numbered: Vec<Vec<String>> = Vec::new();
-    let result = run_batches(jobs, options.in_flight(), |(index, outcomes)| {
+    // CaseNumbers are fetched as batches finish, beside the upserts, not after them.
+    let (numbers_tx, numbers_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
+    let numbers = fetch_case_numbers(client, ledger, &actor, numbers_rx, options.in_flight());
+    let (counts_ref, done_ref, slots, report) = (&mut counts, &mut done, &mut by_batch, &mut on_batch);
+    // The closure owns the sender: when the batches are done it is dropped, which tells the
+    // number fetcher to drain what it has and stop.
+    let batches = run_batches(jobs, options.in_flight(), move |(index, outcomes)| {
         for (_, outcome) in &outcomes {
             match outcome {
-                PushOutcome::Created { .. } => counts.created += 1,
-                PushOutcome::Updated { .. } => counts.updated += 1,
-                PushOutcome::Failed { .. } => counts.failed += 1,
+                PushOutcome::Created { .. } => counts_ref.created += 1,
+                PushOutcome::Updated { .. } => counts_ref.updated += 1,
+                PushOutcome::Failed { .. } => counts_ref.failed += 1,
             }
         }
-        done += outcomes.len();
-        on_batch(&outcomes, done, total);
-        numbered.push(case_ids(&outcomes));
-        if let Some(slot) = by_batch.get_mut(index) {
+        *done_ref += outcomes.len();
+        report(&outcomes, *done_ref, total);
+        let _ = numbers_tx.send(case_ids(&outcomes));
+        if let Some(slot) = slots.get_mut(index) {
             *slot = Some(outcomes);
         }
-    })
-    .await;
+    });
+    let (result, numbers) = tokio::join!(batches, numbers);
 
     if let Err(err) = result {
         // Moves whose batch never started were certainly not sent; only the batch that
@@ -351,7 +356,6 @@ pub async fn push(
         });
     }
 
-    let numbers = fetch_case_numbers(client, ledger, &actor, numbered, options.in_flight()).await;
     let mut all: Vec<(String, PushOutcome)> = by_batch.into_iter().flatten().flatten().collect();
     for (_, outcome) in &mut all {
         if let PushOutcome::Created {
@@ -369,57 +373,58 @@ pub async fn push(
     Ok((counts, all))
 }
 
-/// The upsert answer has no CaseNumber: one query per batch fetches them, several at once.
-/// A failure here loses nothing (the Ids are already recorded), so it is logged, not raised.
+/// The upsert answer has no CaseNumber: one query per finished batch fetches them, up to
+/// `in_flight` at once, while the upserts go on. A failure here loses nothing (the Ids are
+/// already recorded), so it is logged, not raised.
 async fn fetch_case_numbers(
     client: &SalesforceClient,
     ledger: &Mutex<Ledger>,
     actor: &Actor,
-    batches: Vec<Vec<String>>,
+    mut batches: tokio::sync::mpsc::UnboundedReceiver<Vec<String>>,
     in_flight: usize,
 ) -> std::collections::HashMap<String, String> {
     use futures::StreamExt;
     use futures::stream::FuturesUnordered;
-    let mut waiting = Vec::new();
-    for ids in batches.into_iter().filter(|ids| !ids.is_empty()) {
-        waiting.push(async move {
-            let query = format!(
-                "SELECT Id, CaseNumber FROM Case WHERE Id IN {}",
-                soql::quote_list(ids.iter().map(String::as_str))
-            );
-            client.query(&query).await
-        });
-    }
-    let mut waiting = waiting.into_iter();
-    let mut results = FuturesUnordered::new();
-    for job in waiting.by_ref().take(in_flight) {
-        results.push(job);
-    }
+    let query = |ids: Vec<String>| async move {
+        let soql = format!(
+            "SELECT Id, CaseNumber FROM Case WHERE Id IN {}",
+            soql::quote_list(ids.iter().map(String::as_str))
+        );
+        client.query(&soql).await
+    };
+    let mut running = FuturesUnordered::new();
     let mut numbers = std::collections::HashMap::new();
-    while let Some(result) = results.next().await {
-        if let Some(job) = waiting.next() {
-            results.push(job);
-        }
-        let records = match result {
-            Ok(result) => result.records,
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read CaseNumbers; they stay blank in the ledger");
-                continue;
+    let mut open = true;
+    while open || !running.is_empty() {
+        tokio::select! {
+            next = batches.recv(), if open && running.len() < in_flight => match next {
+                Some(ids) if !ids.is_empty() => running.push(query(ids)),
+                Some(_) => {}
+                None => open = false,
+            },
+            Some(result) = running.next(), if !running.is_empty() => {
+                let records = match result {
+                    Ok(result) => result.records,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "could not read CaseNumbers; they stay blank in the ledger");
+                        continue;
+                    }
+                };
+                let found: Vec<(String, String)> = records
+                    .iter()
+                    .filter_map(|r| {
+                        Some((
+                            r.get("Id")?.as_str()?.to_owned(),
+                            r.get("CaseNumber")?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect();
+                if let Err(err) = lock(ledger).record_case_numbers(&actor.org_id, &found) {
+                    tracing::warn!(error = %err, "could not record CaseNumbers");
+                }
+                numbers.extend(found);
             }
-        };
-        let found: Vec<(String, String)> = records
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.get("Id")?.as_str()?.to_owned(),
-                    r.get("CaseNumber")?.as_str()?.to_owned(),
-                ))
-            })
-            .collect();
-        if let Err(err) = lock(ledger).record_case_numbers(&actor.org_id, &found) {
-            tracing::warn!(error = %err, "could not record CaseNumbers");
         }
-        numbers.extend(found);
     }
     numbers
 }

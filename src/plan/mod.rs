@@ -7,6 +7,7 @@ mod error;
 mod json;
 mod model;
 pub mod text;
+pub mod synthetic;
 mod validate;
 
 use std::path::Path;
