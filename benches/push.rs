@@ -84,8 +84,8 @@ async fn push_figures() {
         .map(|mv| plan::map_move(&plan, mv))
         .collect();
     println!(
-        "{:<8} {:>3} {:>10} {:>10} {:>7}  {}",
-        "run", "C", "wall", "floor", "ratio", "target"
+        "{:<8} {:>3} {:>10} {:>10} {:>7}  target",
+        "run", "C", "wall", "floor", "ratio"
     );
     let mut c8 = None;
     for concurrency in [1, 4, 8] {
@@ -95,9 +95,17 @@ async fn push_figures() {
 
         let client = SalesforceClient::new(settings(&sandbox)).expect("client");
         let started = Instant::now();
-        let (counts, _) = engine::push(&client, &ledger, "BENCH", "Bench", &drafts, options, |_, _, _| {})
-            .await
-            .expect("push");
+        let (counts, _) = engine::push(
+            &client,
+            &ledger,
+            "BENCH",
+            "Bench",
+            &drafts,
+            options,
+            |_, _, _| {},
+        )
+        .await
+        .expect("push");
         let push = started.elapsed();
         assert_eq!(counts.created + counts.updated, drafts.len());
 
@@ -164,7 +172,10 @@ fn jsforce_push(sandbox: &Sandbox, records: usize) -> Option<f64> {
 
 fn plan_figures() {
     let dir = tempfile::tempdir().expect("temp dir");
-    println!("{:<24} {:>10} {:>10} {:>12}", "plan", "size", "read", "peak memory");
+    println!(
+        "{:<24} {:>10} {:>10} {:>12}",
+        "plan", "size", "read", "peak memory"
+    );
     for moves in [10_000, 100_000] {
         for (ext, text) in [
             ("json", synthetic::json("READ", moves)),
@@ -180,8 +191,14 @@ fn plan_figures() {
                 .expect("child");
             let figures = String::from_utf8_lossy(&output.stdout);
             let mut parts = figures.split_whitespace();
-            let ms: f64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
-            let kb: f64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+            let ms: f64 = parts
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN);
+            let kb: f64 = parts
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN);
             println!(
                 "{:<24} {:>8.1}MB {:>8.0}ms {:>10.0}MB",
                 format!("{moves} moves, {ext}"),

@@ -319,7 +319,8 @@ pub async fn push(
     // CaseNumbers are fetched as batches finish, beside the upserts, not after them.
     let (numbers_tx, numbers_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
     let numbers = fetch_case_numbers(client, ledger, &actor, numbers_rx, options.in_flight());
-    let (counts_ref, done_ref, slots, report) = (&mut counts, &mut done, &mut by_batch, &mut on_batch);
+    let (counts_ref, done_ref, slots, report) =
+        (&mut counts, &mut done, &mut by_batch, &mut on_batch);
     // The closure owns the sender: when the batches are done it is dropped, which tells the
     // number fetcher to drain what it has and stop.
     let batches = run_batches(jobs, options.in_flight(), move |(index, outcomes)| {

@@ -6,8 +6,8 @@ mod csv;
 mod error;
 mod json;
 mod model;
-pub mod text;
 pub mod synthetic;
+pub mod text;
 mod validate;
 
 use std::path::Path;

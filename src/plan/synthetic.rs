@@ -11,7 +11,12 @@ const NAMES: [&str; 6] = [
     "Αθηνά Παπαδοπούλου",
     "Nguyễn Thị Minh Khai",
 ];
-const DEPARTMENTS: [&str; 4] = ["Engineering", "Finance", "Product Design", "People Operations"];
+const DEPARTMENTS: [&str; 4] = [
+    "Engineering",
+    "Finance",
+    "Product Design",
+    "People Operations",
+];
 
 /// The kind of move `i` is: mostly now, some future, a few cancelled.
 fn now_and_status(i: usize) -> (bool, &'static str) {
@@ -34,7 +39,11 @@ pub fn json(plan_id: &str, moves: usize) -> String {
             out.push(',');
         }
         let (now, status) = now_and_status(i);
-        let date = if now { "null".to_owned() } else { "\"2030-07-21\"".to_owned() };
+        let date = if now {
+            "null".to_owned()
+        } else {
+            "\"2030-07-21\"".to_owned()
+        };
         let _ = write!(
             out,
             r#"{{"move_id":"mv-{i:07}","move_type":"move","now":{now},"move_date":{date},"status":"{status}","updated_at":"2025-06-12T16:30:11Z","employee":{{"employee_id":"E{i:07}","name":"{name} {i}","email":"person{i}@example.com"}},"department":"{dept}","team":"Team {team}","current_seat":{{"building_code":"SFO-HQ","building_name":"San Francisco HQ","floor_code":"03","seat_code":"3.{seat:04}"}},"new_seat":{{"building_code":"SFO-ANX","building_name":"Annex","floor_code":"02","seat_code":"2/B-{seat:04}"}},"assets":["Dual 27\" monitors","Standing desk (electric)","USB-C docking station"],"notes":"Move after 4pm; on call until then. Keep the desk plant and the footrest with them."}}"#,
@@ -74,13 +83,26 @@ mod tests {
 
     #[test]
     fn both_forms_read_to_the_same_valid_moves() {
-        let a = parse("s.json", Format::Json, json("S", 50).as_bytes(), MapOptions::default())
-            .expect("json");
-        let b = parse("s.csv", Format::Csv, csv("S", 50).as_bytes(), MapOptions::default())
-            .expect("csv");
+        let a = parse(
+            "s.json",
+            Format::Json,
+            json("S", 50).as_bytes(),
+            MapOptions::default(),
+        )
+        .expect("json");
+        let b = parse(
+            "s.csv",
+            Format::Csv,
+            csv("S", 50).as_bytes(),
+            MapOptions::default(),
+        )
+        .expect("csv");
         assert_eq!(a.counts(), b.counts());
         let counts = a.counts();
-        assert_eq!((counts.now, counts.future, counts.cancelled, counts.invalid), (35, 10, 5, 0));
+        assert_eq!(
+            (counts.now, counts.future, counts.cancelled, counts.invalid),
+            (35, 10, 5, 0)
+        );
         assert_eq!(a.moves[7].move_id, b.moves[7].move_id);
     }
 }
