@@ -195,6 +195,8 @@ pub(crate) struct Shared {
     session_ttl: Option<Duration>,
     api_limit: Option<u64>,
     quirks: Quirks,
+    /// The setup the org started with (for the banner).
+    setup: Setup,
 }
 
 impl Shared {
@@ -272,6 +274,7 @@ impl Sandbox {
             session_ttl: config.session_ttl_s.map(Duration::from_secs),
             api_limit: config.api_limit,
             quirks: config.quirks,
+            setup: config.setup,
         });
         let app = http::router(shared.clone()).into_make_service();
         let handle: Handle<SocketAddr> = Handle::new();
@@ -491,6 +494,21 @@ impl Sandbox {
         }
         if let Some(limit) = s.api_limit {
             knobs.push(format!("API limit {limit} requests"));
+        }
+        if s.setup == Setup::Blank {
+            knobs.push("blank org (none of the seven Case fields)".to_string());
+        }
+        {
+            let org = s.org();
+            if !org.user_can_customize {
+                knobs.push("user without Customize Application / View Setup".to_string());
+            }
+            if !org.case_access.create {
+                knobs.push("user cannot create Cases".to_string());
+            }
+            if !org.case_access.delete {
+                knobs.push("user cannot delete Cases".to_string());
+            }
         }
         if !knobs.is_empty() {
             line.push_str(&format!(" — {}", knobs.join(", ")));

@@ -643,21 +643,6 @@ impl CustomField {
         self.metadata.external_id || self.metadata.unique
     }
 
-    /// The Tooling record (`GET tooling/sobjects/CustomField/{id}`), attributes first.
-    pub fn record(&self, version: &str) -> Value {
-        let mut map = Map::new();
-        map.insert("attributes".into(), self.attributes(version));
-        for (key, value) in self.columns() {
-            map.insert(key.into(), value);
-        }
-        Value::Object(map)
-    }
-
-    pub fn attributes(&self, version: &str) -> Value {
-        json!({"type": "CustomField",
-               "url": format!("/services/data/{version}/tooling/sobjects/CustomField/{}", self.id)})
-    }
-
     /// Tooling query columns, in the order a full record lists them.
     pub fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![

@@ -9,7 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::{Map, Value};
 
 use super::http::{
     RecordJson, bad_request, error_with_fields, json_response, object_body, parse_json, query_text,
@@ -41,10 +43,13 @@ fn no_view_setup() -> Response {
 }
 
 fn created(id: &str) -> Response {
-    json_response(
-        StatusCode::CREATED,
-        &json!({"id": id, "success": true, "errors": []}),
-    )
+    let result = SaveResult {
+        id: Some(id.to_string()),
+        success: true,
+        errors: vec![],
+        created: None,
+    };
+    json_response(StatusCode::CREATED, &result)
 }
 
 fn is_custom_field(sobject: &str) -> bool {
@@ -154,10 +159,18 @@ pub async fn tooling_get(
     if !org.may_view_setup(who) {
         return no_view_setup();
     }
-    match org.custom_field(&id) {
-        Some(field) => json_response(StatusCode::OK, &field.record(&version)),
-        None => resource_missing(),
-    }
+    let Some(field) = org.custom_field(&id) else {
+        return resource_missing();
+    };
+    let columns = field.columns();
+    let record = RecordJson {
+        version: &version,
+        object: "CustomField",
+        tooling: true,
+        id: &field.id,
+        fields: columns.iter().map(|(n, v)| (*n, v)).collect(),
+    };
+    json_response(StatusCode::OK, &record)
 }
 
 /// PATCH tooling/sobjects/CustomField/{id} with the full `Metadata` → 204.
@@ -253,35 +266,53 @@ pub async fn tooling_query(
     small_result(&version, &row_type, outcome, Some("CustomField"))
 }
 
-/// A whole query result in one page (setup tables are small). Tooling results also carry
-/// `size`, `queryLocator` and `entityTypeName`.
+/// A whole query result in one page (setup tables are small), keys in Salesforce's order.
+/// Tooling results also carry `size`, `queryLocator` and `entityTypeName`.
+struct SmallPage<'a> {
+    total: usize,
+    tooling_entity: Option<&'a str>,
+    records: Vec<RecordJson<'a>>,
+}
+
+impl Serialize for SmallPage<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if self.tooling_entity.is_some() {
+            map.serialize_entry("size", &self.total)?;
+        }
+        map.serialize_entry("totalSize", &self.total)?;
+        map.serialize_entry("done", &true)?;
+        if let Some(entity) = self.tooling_entity {
+            map.serialize_entry("queryLocator", &Value::Null)?;
+            map.serialize_entry("entityTypeName", entity)?;
+        }
+        map.serialize_entry("records", &self.records)?;
+        map.end()
+    }
+}
+
 pub fn small_result(
     version: &str,
     row_type: &RowType,
     outcome: Outcome,
     tooling_entity: Option<&str>,
 ) -> Response {
-    let records: Vec<Value> = outcome
-        .rows
-        .iter()
-        .map(|r| {
-            let record = RecordJson {
+    let page = SmallPage {
+        total: outcome.total,
+        tooling_entity,
+        records: outcome
+            .rows
+            .iter()
+            .map(|r| RecordJson {
                 version,
                 object: &row_type.object,
                 tooling: row_type.tooling,
                 id: &r.id,
                 fields: r.fields.iter().map(|(n, v)| (n.as_str(), v)).collect(),
-            };
-            serde_json::to_value(&record).unwrap_or(Value::Null)
-        })
-        .collect();
-    let mut body = json!({"totalSize": outcome.total, "done": true, "records": records});
-    if let Some(entity) = tooling_entity {
-        body["size"] = json!(outcome.total);
-        body["queryLocator"] = Value::Null;
-        body["entityTypeName"] = json!(entity);
-    }
-    json_response(StatusCode::OK, &body)
+            })
+            .collect(),
+    };
+    json_response(StatusCode::OK, &page)
 }
 
 // ---------------------------------------------------------------- REST setup sObjects
@@ -326,13 +357,17 @@ pub fn create_setup_record(
     record: Map<String, Value>,
 ) -> Response {
     if writable_setup_object(object).is_none() {
-        return match super::schema::setup_basic_info("v62.0", object, true) {
-            // User and Profile exist but are not created through this API here.
-            Some(_) => bad_request(
+        let known = super::schema::SETUP_OBJECTS
+            .iter()
+            .any(|(name, ..)| name.eq_ignore_ascii_case(object));
+        // User and Profile exist but are not created through this API here.
+        return if known {
+            bad_request(
                 "INSUFFICIENT_ACCESS_OR_READONLY",
                 "insufficient access rights on object id",
-            ),
-            None => resource_missing(),
+            )
+        } else {
+            resource_missing()
         };
     }
     match create_setup(st, who, object, without_attributes(record)) {
