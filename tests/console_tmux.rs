@@ -152,8 +152,16 @@ fn demo_push_fills_cases_and_undo_empties_them() {
     assert!(!home.path().join("never-used").exists());
 }
 
-#[test]
-fn a_hangup_restores_the_terminal() {
+/// How the console is made to stop in [`terminal_is_restored_after`].
+enum Ending {
+    Signal(&'static str),
+    /// F12 in a debug build with MOVEFORCE_DEBUG_PANIC set panics on purpose.
+    Panic,
+}
+
+/// Runs the console under a shell that records `stty -a` before and after, ends it the given
+/// way, and checks the terminal modes are exactly as they were.
+fn terminal_is_restored_after(name: &str, ending: Ending) {
     if !Tmux::available() {
         eprintln!("SKIPPED: tmux is not installed (CI installs it)");
         return;
@@ -161,39 +169,67 @@ fn a_hangup_restores_the_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
     let before = dir.path().join("before.txt");
     let after = dir.path().join("after.txt");
-    // A shell records the terminal settings, runs the console in the foreground, and
-    // records the settings again once it has gone.
     let script = format!(
-        "stty -a > {before}; env MOVEFORCE_DATA_DIR={data} {bin} {plan}; stty -a > {after}; echo DONE; sleep 30",
+        "stty -a > {before}; env RUST_BACKTRACE=0 MOVEFORCE_DEBUG_PANIC=1 MOVEFORCE_DATA_DIR={data} {bin} {plan}; echo EXIT=$?; stty -a > {after}; echo DONE; sleep 30",
         before = before.display(),
         after = after.display(),
         data = dir.path().display(),
         bin = binary().display(),
         plan = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/q3-platform-eng.json"),
     );
-    let tmux = Tmux::start("hup", &format!("sh -c '{script}'"));
+    let tmux = Tmux::start(name, &format!("sh -c '{script}'"));
     tmux.wait_for("the console", |s| s.contains("mv-000101"));
-    let shell = tmux
-        .cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
-        .output()
-        .expect("pane pid");
-    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
-    let console = Command::new("pgrep")
-        .args(["-P", &shell])
-        .output()
-        .expect("pgrep");
-    let console = String::from_utf8_lossy(&console.stdout).trim().to_owned();
-    assert!(
-        !console.is_empty(),
-        "no console process under the shell {shell}"
-    );
-    let status = Command::new("kill")
-        .args(["-HUP", &console])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    tmux.wait_for("the shell after the console", |s| s.contains("DONE"));
+    match ending {
+        Ending::Signal(signal) => {
+            let shell = tmux
+                .cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
+                .output()
+                .expect("pane pid");
+            let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
+            let console = Command::new("pgrep")
+                .args(["-P", &shell])
+                .output()
+                .expect("pgrep");
+            let console = String::from_utf8_lossy(&console.stdout).trim().to_owned();
+            assert!(
+                !console.is_empty(),
+                "no console process under the shell {shell}"
+            );
+            let status = Command::new("kill")
+                .args([signal, &console])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+        }
+        Ending::Panic => tmux.keys(&["F12"]),
+    }
+    let screen = tmux.wait_for("the shell after the console", |s| s.contains("DONE"));
+    if matches!(ending, Ending::Panic) {
+        assert!(
+            screen.contains("forced panic"),
+            "the panic message is shown: {screen}"
+        );
+        assert!(!screen.contains("EXIT=0"), "{screen}");
+    }
     let before = std::fs::read_to_string(&before).expect("stty before");
     let after = std::fs::read_to_string(&after).expect("stty after");
-    assert_eq!(before, after, "terminal modes differ after SIGHUP");
+    assert_eq!(
+        before, after,
+        "terminal modes differ after the console ended"
+    );
+}
+
+#[test]
+fn a_hangup_restores_the_terminal() {
+    terminal_is_restored_after("hup", Ending::Signal("-HUP"));
+}
+
+#[test]
+fn a_termination_signal_restores_the_terminal() {
+    terminal_is_restored_after("term", Ending::Signal("-TERM"));
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    terminal_is_restored_after("panic", Ending::Panic);
 }

@@ -166,6 +166,16 @@ pub fn connect_and_check(app: &mut App) {
             result: Ok(checks()),
         }),
     );
+    // Connecting also re-reads the ledger; answer it as an empty ledger.
+    if let moveforce::tui::state::CasesState::Loading { id } = app.cases.state {
+        update(
+            app,
+            Msg::Engine(EngineEvent::Cases {
+                id,
+                result: Ok(Vec::new()),
+            }),
+        );
+    }
 }
 
 pub fn ledger_cases() -> Vec<LedgerCase> {
@@ -188,15 +198,20 @@ pub fn ledger_cases() -> Vec<LedgerCase> {
     ]
 }
 
-/// Runs the start effects and answers the LoadCases with [`ledger_cases`].
+/// Answers the ledger read in flight (connecting starts one), or asks for one, with
+/// [`ledger_cases`].
 pub fn load_ledger(app: &mut App) {
-    let effects = update(app, Msg::Action(moveforce::tui::Action::Reload));
-    let id = match sent(&effects).first() {
-        Some(Command {
-            id,
-            request: Request::LoadCases { .. },
-        }) => *id,
-        other => panic!("expected a LoadCases, got {other:?}"),
+    let id = if let moveforce::tui::state::CasesState::Loading { id } = app.cases.state {
+        id
+    } else {
+        let effects = update(app, Msg::Action(moveforce::tui::Action::Reload));
+        match sent(&effects).first() {
+            Some(Command {
+                id,
+                request: Request::LoadCases { .. },
+            }) => *id,
+            other => panic!("expected a LoadCases, got {other:?}"),
+        }
     };
     update(
         app,

@@ -88,6 +88,10 @@ fn fake_engine() -> (mpsc::Sender<Command>, mpsc::Receiver<EngineEvent>) {
                         },
                     ]
                 }
+                Request::Settle { .. } => vec![EngineEvent::Settled {
+                    id,
+                    result: Ok(Default::default()),
+                }],
                 Request::Undo { case_ids, .. } => {
                     let ids = case_ids.unwrap_or_default();
                     vec![

@@ -249,7 +249,9 @@ fn undo_needs_a_confirmation_that_says_how_many() {
     let commands = sent(&feed(&mut app, [ch('u'), ch('y')]));
     assert_eq!(commands.len(), 1);
     match &commands[0].request {
-        Request::Undo { plan_id, case_ids } => {
+        Request::Undo {
+            plan_id, case_ids, ..
+        } => {
             assert_eq!(plan_id, "MP-2025-014");
             assert_eq!(case_ids, &None);
         }
@@ -520,4 +522,46 @@ fn key_releases_are_ignored() {
     };
     assert!(update(&mut app, Msg::Key(release)).is_empty());
     assert!(!app.quitting);
+}
+
+#[test]
+fn interrupted_work_is_offered_for_settling_once_connected() {
+    let mut app = app();
+    // Before a connection there is nothing to ask: a warning only.
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Unsettled { id: 99, count: 3 })],
+    );
+    assert!(app.popups.is_empty());
+    connect_and_check(&mut app);
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Unsettled { id: 100, count: 3 })],
+    );
+    match app.popups.last() {
+        Some(Popup::Confirm { body, .. }) => assert!(body.contains("3 push or undo"), "{body}"),
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    let commands = sent(&feed(&mut app, [ch('y')]));
+    assert!(
+        matches!(commands.first().map(|c| &c.request), Some(Request::Settle { plan_id }) if plan_id == "MP-2025-014"),
+        "{commands:?}"
+    );
+    let id = commands[0].id;
+    let effects = feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Settled {
+            id,
+            result: Ok(moveforce::engine::Settled {
+                found: 2,
+                absent: 1,
+                ..Default::default()
+            }),
+        })],
+    );
+    // The ledger is read again to show what was settled.
+    assert!(matches!(
+        sent(&effects).first().map(|c| &c.request),
+        Some(Request::LoadCases { .. })
+    ));
 }

@@ -61,6 +61,9 @@ pub struct PushArgs {
     /// Refuse moves whose values would be cut to fit a field, instead of cutting them.
     #[arg(long)]
     pub strict: bool,
+    /// Requests in flight at once, 1-16 (each carries up to 200 Cases).
+    #[arg(long, default_value_t = crate::engine::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
@@ -72,6 +75,9 @@ pub struct UndoArgs {
     /// Do not ask before deleting.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Requests in flight at once, 1-16 (each carries up to 200 Cases).
+    #[arg(long, default_value_t = crate::engine::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -230,6 +236,16 @@ pub struct ConnectionArgs {
     /// Salesforce API version, e.g. 62.0.
     #[arg(long)]
     pub api_version: Option<String>,
+}
+
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=crate::engine::MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number from 1 to {}",
+            crate::engine::MAX_CONCURRENCY
+        )),
+    }
 }
 
 fn parse_flow(text: &str) -> Result<Flow, String> {

@@ -240,21 +240,31 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
     )?;
     let ledger = Mutex::new(Ledger::open(&paths.ledger_file())?);
     let mut outcomes: Vec<(String, PushOutcome)> = Vec::new();
-    let quiet = push.json;
+    let mut progress = Progress::new("pushed", push.json);
+    let options = engine::RunOptions {
+        concurrency: push.concurrency,
+    };
     let result = engine::push(
         &client,
         &ledger,
         &plan.plan_id,
         &plan.plan_name,
         &drafts,
-        |batch, done, total| {
+        options,
+        |batch: &[(String, PushOutcome)], done, total| {
             outcomes.extend(batch.iter().cloned());
-            if !quiet {
-                eprintln!("  pushed {done}/{total}");
-            }
+            let failed = batch
+                .iter()
+                .filter(|(_, o)| matches!(o, PushOutcome::Failed { .. }))
+                .count();
+            progress.report(done, total, failed);
         },
     )
     .await;
+    // The final outcomes carry the CaseNumbers fetched alongside the push.
+    if let Ok((_, all)) = &result {
+        outcomes = all.clone();
+    }
     let (mut counts, error) = match result {
         Ok((counts, _)) => (counts, None),
         Err(err) => (tally(&outcomes), Some(engine_message(&err))),
@@ -303,6 +313,43 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
     } else {
         EXIT_OK
     })
+}
+
+/// Progress on stderr as batches finish: done, failed, rate and time left.
+struct Progress {
+    verb: &'static str,
+    quiet: bool,
+    started: std::time::Instant,
+    failed: usize,
+}
+
+impl Progress {
+    fn new(verb: &'static str, quiet: bool) -> Progress {
+        Progress {
+            verb,
+            quiet,
+            started: std::time::Instant::now(),
+            failed: 0,
+        }
+    }
+
+    fn report(&mut self, done: usize, total: usize, failed: usize) {
+        self.failed += failed;
+        if self.quiet {
+            return;
+        }
+        let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = done as f64 / elapsed;
+        let left = if rate > 0.0 {
+            total.saturating_sub(done) as f64 / rate
+        } else {
+            0.0
+        };
+        eprintln!(
+            "  {} {done}/{total}, {} failed, {rate:.0}/s, {left:.1} s left",
+            self.verb, self.failed
+        );
+    }
 }
 
 fn engine_message(err: &engine::EngineError) -> String {
@@ -399,13 +446,25 @@ pub async fn undo(paths: &Paths, undo: UndoArgs) -> Result<u8, Failure> {
     }
     let ledger = Mutex::new(ledger);
     let mut outcomes: Vec<(String, UndoOutcome)> = Vec::new();
-    let quiet = undo.json;
-    let result = engine::undo(&client, &ledger, &plan_id, None, |batch, done, total| {
-        outcomes.extend(batch.iter().cloned());
-        if !quiet {
-            eprintln!("  undone {done}/{total}");
-        }
-    })
+    let mut progress = Progress::new("undone", undo.json);
+    let options = engine::RunOptions {
+        concurrency: undo.concurrency,
+    };
+    let result = engine::undo(
+        &client,
+        &ledger,
+        &plan_id,
+        None,
+        options,
+        |batch: &[(String, UndoOutcome)], done, total| {
+            outcomes.extend(batch.iter().cloned());
+            let failed = batch
+                .iter()
+                .filter(|(_, o)| matches!(o, UndoOutcome::Failed { .. }))
+                .count();
+            progress.report(done, total, failed);
+        },
+    )
     .await;
     let error = result.as_ref().err().map(engine_message);
     let (mut deleted, mut gone, mut failed) = (0, 0, 0);

@@ -7,5 +7,8 @@ mod run;
 mod worker;
 
 pub use protocol::*;
-pub use run::{EngineError, Settled, actor_of, ensure_fields, push, settle, undo};
+pub use run::{
+    DEFAULT_CONCURRENCY, EngineError, MAX_CONCURRENCY, RunOptions, Settled, actor_of,
+    ensure_fields, push, settle, settle_plan, undo,
+};
 pub use worker::spawn;

@@ -26,15 +26,23 @@ pub enum Request {
         plan_id: String,
         plan_name: String,
         drafts: Vec<CaseDraft>,
+        /// Requests in flight at once.
+        concurrency: usize,
     },
     /// Delete the plan's Cases that the ledger holds for the connected org: all of them, or
     /// only these Case Ids.
     Undo {
         plan_id: String,
         case_ids: Option<Vec<String>>,
+        /// Requests in flight at once.
+        concurrency: usize,
     },
-    /// Read the ledger's Cases for a plan (no network).
+    /// Read the ledger's Cases for a plan (no network). When the plan has requests whose
+    /// outcome is unknown, an [`EngineEvent::Unsettled`] follows.
     LoadCases { plan_id: String },
+    /// Ask Salesforce about the plan's requests whose outcome is unknown and record what it
+    /// says (see [`crate::engine::settle`]).
+    Settle { plan_id: String },
 }
 
 /// What happened to one move in a push.
@@ -114,5 +122,11 @@ pub enum EngineEvent {
     Cases {
         id: RequestId,
         result: Result<Vec<LedgerCase>, String>,
+    },
+    /// The plan has `count` pushes or undos whose outcome is unknown (an interrupted run).
+    Unsettled { id: RequestId, count: usize },
+    Settled {
+        id: RequestId,
+        result: Result<super::Settled, String>,
     },
 }

@@ -122,14 +122,173 @@ pub async fn ensure_fields(client: &SalesforceClient) -> Result<(), EngineError>
     }
 }
 
-/// Upserts the drafts in batches of up to 200, recording each batch in the ledger before
-/// calling `on_batch(outcomes, done, total)`. Returns the outcome of every draft, in order.
+/// How a push or undo runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Requests in flight at once (each carries up to 200 records).
+    pub concurrency: usize,
+}
+
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Salesforce allows unlimited short requests, but an org's other integrations share its
+/// capacity; more than this gains nothing measurable.
+pub const MAX_CONCURRENCY: usize = 16;
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+}
+
+impl RunOptions {
+    fn in_flight(self) -> usize {
+        self.concurrency.clamp(1, MAX_CONCURRENCY)
+    }
+}
+
+/// Sends one batch of upserts (resending locked records) and records its outcomes in the
+/// ledger, which also clears the batch's intents.
+async fn push_batch(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    plan: (&str, &str),
+    actor: &Actor,
+    batch: &[CaseDraft],
+) -> Result<Vec<(String, PushOutcome)>, EngineError> {
+    let results = send_with_record_retries(
+        batch,
+        |records: Vec<CaseDraft>| async move { client.upsert_cases(&records).await },
+        |r| matches!(r, UpsertResult::Failed { errors } if retryable_errors(errors)),
+    )
+    .await?;
+    let mut entries = Vec::new();
+    let mut failures = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (draft, result) in batch.iter().zip(results) {
+        let move_id = draft.external_id.clone();
+        let outcome = match result {
+            UpsertResult::Created { id } => PushOutcome::Created {
+                case_id: id,
+                case_number: None,
+            },
+            UpsertResult::Updated { id } => PushOutcome::Updated {
+                case_id: id,
+                case_number: None,
+            },
+            UpsertResult::Failed { errors } => {
+                let (code, message) = errors
+                    .first()
+                    .map(|e| (e.code.clone(), e.message.clone()))
+                    .unwrap_or_default();
+                failures.push((move_id.clone(), format!("{code}: {message}")));
+                PushOutcome::Failed { code, message }
+            }
+        };
+        if let PushOutcome::Created { case_id, .. } | PushOutcome::Updated { case_id, .. } =
+            &outcome
+        {
+            entries.push(PushEntry {
+                move_id: move_id.clone(),
+                case_id: case_id.clone(),
+                created: matches!(outcome, PushOutcome::Created { .. }),
+            });
+        }
+        outcomes.push((move_id, outcome));
+    }
+    lock(ledger).record_push(plan.0, plan.1, actor, &entries, &failures)?;
+    Ok(outcomes)
+}
+
+/// Which batches were handed to the network.
+struct Started(Vec<std::sync::atomic::AtomicBool>);
+
+impl Started {
+    fn new(batches: usize) -> Started {
+        Started(
+            (0..batches)
+                .map(|_| std::sync::atomic::AtomicBool::new(false))
+                .collect(),
+        )
+    }
+
+    fn mark(&self, index: usize) {
+        if let Some(flag) = self.0.get(index) {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn was(&self, index: usize) -> bool {
+        self.0
+            .get(index)
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// The Case Ids of successful outcomes.
+fn case_ids(outcomes: &[(String, PushOutcome)]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|(_, o)| match o {
+            PushOutcome::Created { case_id, .. } | PushOutcome::Updated { case_id, .. } => {
+                Some(case_id.clone())
+            }
+            PushOutcome::Failed { .. } => None,
+        })
+        .collect()
+}
+
+/// Runs `jobs` with at most `in_flight` at once, calling `on_done` as each finishes (in
+/// finishing order). Once a job fails, no new job starts; the ones in flight finish and are
+/// reported. Returns the first error. (A plain loop over `FuturesUnordered`: stream
+/// combinators with closures would not stay `Send` across the borrowed batches.)
+async fn run_batches<T, Fut>(
+    jobs: Vec<Fut>,
+    in_flight: usize,
+    mut on_done: impl FnMut(T),
+) -> Result<(), EngineError>
+where
+    Fut: std::future::Future<Output = Result<T, EngineError>>,
+{
+    use futures::StreamExt;
+    use futures::stream::FuturesUnordered;
+    let mut waiting = jobs.into_iter();
+    let mut running = FuturesUnordered::new();
+    let mut first_error = None;
+    loop {
+        while first_error.is_none() && running.len() < in_flight {
+            match waiting.next() {
+                Some(job) => running.push(job),
+                None => break,
+            }
+        }
+        match running.next().await {
+            None => break,
+            Some(Ok(value)) => on_done(value),
+            Some(Err(err)) => {
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// Upserts the drafts in batches of up to 200, `options.concurrency` requests in flight.
+/// The intent of every move is recorded before the first request; each batch's outcomes
+/// are recorded (clearing its intents) before `on_batch(outcomes, done, total)` hears of
+/// them. CaseNumbers are fetched alongside, off the critical path. Returns the outcome of
+/// every draft, in the drafts' order.
 pub async fn push(
     client: &SalesforceClient,
     ledger: &Mutex<Ledger>,
     plan_id: &str,
     plan_name: &str,
     drafts: &[CaseDraft],
+    options: RunOptions,
     mut on_batch: impl FnMut(&[(String, PushOutcome)], usize, usize),
 ) -> Result<(PushCounts, Vec<(String, PushOutcome)>), EngineError> {
     let info = connection(client).await?;
@@ -138,121 +297,63 @@ pub async fn push(
     let actor = actor_of(&info);
     settle(client, ledger, plan_id, &actor).await?;
     let total = drafts.len();
-    let mut counts = PushCounts::default();
-    let mut all = Vec::with_capacity(total);
-    for batch in drafts.chunks(MAX_BATCH) {
-        let keys: Vec<String> = batch.iter().map(|d| d.external_id.clone()).collect();
-        lock(ledger).record_intent(plan_id, plan_name, &actor.org_id, IntentAction::Push, &keys)?;
-        let sent = send_with_record_retries(
-            batch,
-            |records: Vec<CaseDraft>| async move { client.upsert_cases(&records).await },
-            |r| matches!(r, UpsertResult::Failed { errors } if retryable_errors(errors)),
-        )
-        .await;
-        let results = match sent {
-            Ok(results) => results,
-            Err(err) => {
-                return Err(EngineError::Interrupted {
-                    done: all.len(),
-                    total,
-                    source: Box::new(err.into()),
-                });
-            }
-        };
-        let mut entries = Vec::new();
-        let mut failures = Vec::new();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for (draft, result) in batch.iter().zip(results) {
-            let outcome = match result {
-                UpsertResult::Created { id } => {
-                    counts.created += 1;
-                    entries.push(PushEntry {
-                        move_id: draft.external_id.clone(),
-                        case_id: id.clone(),
-                        created: true,
-                    });
-                    PushOutcome::Created {
-                        case_id: id,
-                        case_number: None,
-                    }
-                }
-                UpsertResult::Updated { id } => {
-                    counts.updated += 1;
-                    entries.push(PushEntry {
-                        move_id: draft.external_id.clone(),
-                        case_id: id.clone(),
-                        created: false,
-                    });
-                    PushOutcome::Updated {
-                        case_id: id,
-                        case_number: None,
-                    }
-                }
-                UpsertResult::Failed { errors } => {
-                    counts.failed += 1;
-                    let (code, message) = errors
-                        .first()
-                        .map(|e| (e.code.clone(), e.message.clone()))
-                        .unwrap_or_default();
-                    failures.push((draft.external_id.clone(), format!("{code}: {message}")));
-                    PushOutcome::Failed { code, message }
-                }
-            };
-            outcomes.push((draft.external_id.clone(), outcome));
-        }
-        // The Ids are durable before anything else happens.
-        lock(ledger).record_push(plan_id, plan_name, &actor, &entries, &failures)?;
-        fill_case_numbers(client, ledger, &actor, &mut outcomes).await;
-        all.extend(outcomes.iter().cloned());
-        on_batch(&outcomes, all.len(), total);
-    }
-    Ok((counts, all))
-}
+    let keys: Vec<String> = drafts.iter().map(|d| d.external_id.clone()).collect();
+    lock(ledger).record_intent(plan_id, plan_name, &actor.org_id, IntentAction::Push, &keys)?;
 
-/// The upsert answer has no CaseNumber: one query per batch fetches them. A failure here
-/// loses nothing (the Ids are already recorded), so it is logged, not raised.
-async fn fill_case_numbers(
-    client: &SalesforceClient,
-    ledger: &Mutex<Ledger>,
-    actor: &Actor,
-    outcomes: &mut [(String, PushOutcome)],
-) {
-    let ids: Vec<&str> = outcomes
-        .iter()
-        .filter_map(|(_, o)| match o {
-            PushOutcome::Created { case_id, .. } | PushOutcome::Updated { case_id, .. } => {
-                Some(case_id.as_str())
+    let actor_ref = &actor;
+    let started = Started::new(total.div_ceil(MAX_BATCH));
+    let started_ref = &started;
+    let mut jobs = Vec::new();
+    for (index, batch) in drafts.chunks(MAX_BATCH).enumerate() {
+        jobs.push(async move {
+            started_ref.mark(index);
+            push_batch(client, ledger, (plan_id, plan_name), actor_ref, batch)
+                .await
+                .map(|outcomes| (index, outcomes))
+        });
+    }
+    let mut by_batch: Vec<Option<Vec<(String, PushOutcome)>>> =
+        vec![None; total.div_ceil(MAX_BATCH)];
+    let mut counts = PushCounts::default();
+    let mut done = 0;
+    let mut numbered: Vec<Vec<String>> = Vec::new();
+    let result = run_batches(jobs, options.in_flight(), |(index, outcomes)| {
+        for (_, outcome) in &outcomes {
+            match outcome {
+                PushOutcome::Created { .. } => counts.created += 1,
+                PushOutcome::Updated { .. } => counts.updated += 1,
+                PushOutcome::Failed { .. } => counts.failed += 1,
             }
-            PushOutcome::Failed { .. } => None,
-        })
-        .collect();
-    if ids.is_empty() {
-        return;
-    }
-    let query = format!(
-        "SELECT Id, CaseNumber FROM Case WHERE Id IN {}",
-        soql::quote_list(ids.iter().copied())
-    );
-    let records = match client.query(&query).await {
-        Ok(result) => result.records,
-        Err(err) => {
-            tracing::warn!(error = %err, "could not read CaseNumbers; they stay blank in the ledger");
-            return;
         }
-    };
-    let numbers: Vec<(String, String)> = records
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.get("Id")?.as_str()?.to_owned(),
-                r.get("CaseNumber")?.as_str()?.to_owned(),
-            ))
-        })
-        .collect();
-    if let Err(err) = lock(ledger).record_case_numbers(&actor.org_id, &numbers) {
-        tracing::warn!(error = %err, "could not record CaseNumbers");
+        done += outcomes.len();
+        on_batch(&outcomes, done, total);
+        numbered.push(case_ids(&outcomes));
+        if let Some(slot) = by_batch.get_mut(index) {
+            *slot = Some(outcomes);
+        }
+    })
+    .await;
+
+    if let Err(err) = result {
+        // Moves whose batch never started were certainly not sent; only the batch that
+        // failed keeps its intents, to be settled with Salesforce next time.
+        let unsent: Vec<String> = drafts
+            .chunks(MAX_BATCH)
+            .enumerate()
+            .filter(|(index, _)| !started.was(*index))
+            .flat_map(|(_, batch)| batch.iter().map(|d| d.external_id.clone()))
+            .collect();
+        lock(ledger).clear_intents(plan_id, &actor.org_id, IntentAction::Push, &unsent)?;
+        return Err(EngineError::Interrupted {
+            done,
+            total,
+            source: Box::new(err),
+        });
     }
-    for (_, outcome) in outcomes.iter_mut() {
+
+    let numbers = fetch_case_numbers(client, ledger, &actor, numbered, options.in_flight()).await;
+    let mut all: Vec<(String, PushOutcome)> = by_batch.into_iter().flatten().flatten().collect();
+    for (_, outcome) in &mut all {
         if let PushOutcome::Created {
             case_id,
             case_number,
@@ -262,22 +363,121 @@ async fn fill_case_numbers(
             case_number,
         } = outcome
         {
-            *case_number = numbers
-                .iter()
-                .find(|(id, _)| id.eq_ignore_ascii_case(case_id))
-                .map(|(_, n)| n.clone());
+            *case_number = numbers.get(case_id.as_str()).cloned();
         }
     }
+    Ok((counts, all))
+}
+
+/// The upsert answer has no CaseNumber: one query per batch fetches them, several at once.
+/// A failure here loses nothing (the Ids are already recorded), so it is logged, not raised.
+async fn fetch_case_numbers(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    actor: &Actor,
+    batches: Vec<Vec<String>>,
+    in_flight: usize,
+) -> std::collections::HashMap<String, String> {
+    use futures::StreamExt;
+    use futures::stream::FuturesUnordered;
+    let mut waiting = Vec::new();
+    for ids in batches.into_iter().filter(|ids| !ids.is_empty()) {
+        waiting.push(async move {
+            let query = format!(
+                "SELECT Id, CaseNumber FROM Case WHERE Id IN {}",
+                soql::quote_list(ids.iter().map(String::as_str))
+            );
+            client.query(&query).await
+        });
+    }
+    let mut waiting = waiting.into_iter();
+    let mut results = FuturesUnordered::new();
+    for job in waiting.by_ref().take(in_flight) {
+        results.push(job);
+    }
+    let mut numbers = std::collections::HashMap::new();
+    while let Some(result) = results.next().await {
+        if let Some(job) = waiting.next() {
+            results.push(job);
+        }
+        let records = match result {
+            Ok(result) => result.records,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read CaseNumbers; they stay blank in the ledger");
+                continue;
+            }
+        };
+        let found: Vec<(String, String)> = records
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.get("Id")?.as_str()?.to_owned(),
+                    r.get("CaseNumber")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        if let Err(err) = lock(ledger).record_case_numbers(&actor.org_id, &found) {
+            tracing::warn!(error = %err, "could not record CaseNumbers");
+        }
+        numbers.extend(found);
+    }
+    numbers
+}
+
+/// Sends one batch of deletes (resending locked records) and records its outcomes.
+async fn undo_batch(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    plan_id: &str,
+    actor: &Actor,
+    batch: &[String],
+) -> Result<Vec<(String, UndoOutcome)>, EngineError> {
+    let results = send_with_record_retries(
+        batch,
+        |ids: Vec<String>| async move { client.delete_cases(&ids).await },
+        |r| matches!(r, DeleteResult::Failed { errors } if retryable_errors(errors)),
+    )
+    .await?;
+    let mut records = Vec::with_capacity(batch.len());
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (case_id, result) in batch.iter().zip(results) {
+        let outcome = match result {
+            DeleteResult::Deleted => {
+                records.push((case_id.clone(), "deleted", None));
+                UndoOutcome::Deleted
+            }
+            DeleteResult::AlreadyGone { .. } => {
+                records.push((case_id.clone(), "already_gone", None));
+                UndoOutcome::AlreadyGone
+            }
+            DeleteResult::Failed { errors } => {
+                let (code, message) = errors
+                    .first()
+                    .map(|e| (e.code.clone(), e.message.clone()))
+                    .unwrap_or_default();
+                records.push((
+                    case_id.clone(),
+                    "undo_failed",
+                    Some(format!("{code}: {message}")),
+                ));
+                UndoOutcome::Failed { code, message }
+            }
+        };
+        outcomes.push((case_id.clone(), outcome));
+    }
+    lock(ledger).record_undo(plan_id, actor, &records)?;
+    Ok(outcomes)
 }
 
 /// Deletes the plan's Cases that the ledger holds as pushed in the connected org (all of
-/// them, or only `selection`), in batches of up to 200, recording each batch before
-/// reporting it. Outcomes are keyed by Case Id.
+/// them, or only `selection`), in batches of up to 200 with `options.concurrency` in
+/// flight, recording each batch before reporting it. Outcomes are keyed by Case Id.
 pub async fn undo(
     client: &SalesforceClient,
     ledger: &Mutex<Ledger>,
     plan_id: &str,
     selection: Option<&[String]>,
+    options: RunOptions,
     mut on_batch: impl FnMut(&[(String, UndoOutcome)], usize, usize),
 ) -> Result<(UndoCounts, Vec<(String, UndoOutcome)>), EngineError> {
     let info = connection(client).await?;
@@ -304,6 +504,7 @@ pub async fn undo(
     };
     if targets.is_empty() && !elsewhere.is_empty() {
         let mut orgs = elsewhere;
+        orgs.sort();
         orgs.dedup();
         return Err(EngineError::WrongOrg(format!(
             "plan {plan_id} has no pushed Cases in org {} but has some in org {}; connect to that org to undo them",
@@ -312,59 +513,48 @@ pub async fn undo(
         )));
     }
     let total = targets.len();
+    lock(ledger).record_intent(plan_id, "", &actor.org_id, IntentAction::Undo, &targets)?;
+    let actor_ref = &actor;
+    let started = Started::new(total.div_ceil(MAX_BATCH));
+    let started_ref = &started;
+    let mut jobs = Vec::new();
+    for (index, batch) in targets.chunks(MAX_BATCH).enumerate() {
+        jobs.push(async move {
+            started_ref.mark(index);
+            undo_batch(client, ledger, plan_id, actor_ref, batch).await
+        });
+    }
     let mut counts = UndoCounts::default();
     let mut all = Vec::with_capacity(total);
-    for batch in targets.chunks(MAX_BATCH) {
-        lock(ledger).record_intent(plan_id, "", &actor.org_id, IntentAction::Undo, batch)?;
-        let sent = send_with_record_retries(
-            batch,
-            |ids: Vec<String>| async move { client.delete_cases(&ids).await },
-            |r| matches!(r, DeleteResult::Failed { errors } if retryable_errors(errors)),
-        )
-        .await;
-        let results = match sent {
-            Ok(results) => results,
-            Err(err) => {
-                return Err(EngineError::Interrupted {
-                    done: all.len(),
-                    total,
-                    source: Box::new(err.into()),
-                });
+    let result = run_batches(
+        jobs,
+        options.in_flight(),
+        |outcomes: Vec<(String, UndoOutcome)>| {
+            for (_, outcome) in &outcomes {
+                match outcome {
+                    UndoOutcome::Deleted => counts.deleted += 1,
+                    UndoOutcome::AlreadyGone => counts.already_gone += 1,
+                    UndoOutcome::Failed { .. } => counts.failed += 1,
+                }
             }
-        };
-        let mut records = Vec::with_capacity(batch.len());
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for (case_id, result) in batch.iter().zip(results) {
-            let outcome = match result {
-                DeleteResult::Deleted => {
-                    counts.deleted += 1;
-                    records.push((case_id.clone(), "deleted", None));
-                    UndoOutcome::Deleted
-                }
-                DeleteResult::AlreadyGone { .. } => {
-                    counts.already_gone += 1;
-                    records.push((case_id.clone(), "already_gone", None));
-                    UndoOutcome::AlreadyGone
-                }
-                DeleteResult::Failed { errors } => {
-                    counts.failed += 1;
-                    let (code, message) = errors
-                        .first()
-                        .map(|e| (e.code.clone(), e.message.clone()))
-                        .unwrap_or_default();
-                    records.push((
-                        case_id.clone(),
-                        "undo_failed",
-                        Some(format!("{code}: {message}")),
-                    ));
-                    UndoOutcome::Failed { code, message }
-                }
-            };
-            outcomes.push((case_id.clone(), outcome));
-        }
-        lock(ledger).record_undo(plan_id, &actor, &records)?;
-        all.extend(outcomes.iter().cloned());
-        on_batch(&outcomes, all.len(), total);
+            all.extend(outcomes.iter().cloned());
+            on_batch(&outcomes, all.len(), total);
+        },
+    )
+    .await;
+    if let Err(err) = result {
+        let unsent: Vec<String> = targets
+            .chunks(MAX_BATCH)
+            .enumerate()
+            .filter(|(index, _)| !started.was(*index))
+            .flat_map(|(_, batch)| batch.iter().cloned())
+            .collect();
+        lock(ledger).clear_intents(plan_id, &actor.org_id, IntentAction::Undo, &unsent)?;
+        return Err(EngineError::Interrupted {
+            done: all.len(),
+            total,
+            source: Box::new(err),
+        });
     }
     Ok((counts, all))
 }
@@ -380,6 +570,17 @@ pub struct Settled {
     pub gone: usize,
     /// Deletes that did not: the Case is still there.
     pub present: usize,
+}
+
+/// Connects if needed, takes the plan's lock, and settles the plan's unknown outcomes.
+pub async fn settle_plan(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    plan_id: &str,
+) -> Result<Settled, EngineError> {
+    let info = connection(client).await?;
+    let _lock = lock(ledger).lock_plan(plan_id)?;
+    settle(client, ledger, plan_id, &actor_of(&info)).await
 }
 
 /// IN lists are kept short so the query stays far below the URL length limit.

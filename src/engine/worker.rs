@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use super::protocol::{Command, EngineEvent, Request};
-use super::run;
+use super::protocol::{Command, EngineEvent, PushOutcome, Request, UndoOutcome};
+use super::run::{self, RunOptions};
 use crate::ledger::Ledger;
 use crate::salesforce::{SalesforceClient, check_fields};
 
@@ -75,6 +75,7 @@ async fn serve(
                 plan_id,
                 plan_name,
                 drafts,
+                concurrency,
             } => {
                 let (client, ledger) = (client.clone(), ledger.clone());
                 tokio::spawn(async move {
@@ -89,7 +90,8 @@ async fn serve(
                                 &plan_id,
                                 &plan_name,
                                 &drafts,
-                                |outcomes, done, total| {
+                                RunOptions { concurrency },
+                                |outcomes: &[(String, PushOutcome)], done, total| {
                                     let _ = progress.try_send(EngineEvent::Pushed {
                                         id,
                                         outcomes: outcomes.to_vec(),
@@ -106,7 +108,11 @@ async fn serve(
                     let _ = events.send(EngineEvent::PushFinished { id, result }).await;
                 });
             }
-            Request::Undo { plan_id, case_ids } => {
+            Request::Undo {
+                plan_id,
+                case_ids,
+                concurrency,
+            } => {
                 let (client, ledger) = (client.clone(), ledger.clone());
                 tokio::spawn(async move {
                     let result = match (client, ledger) {
@@ -119,7 +125,8 @@ async fn serve(
                                 &ledger,
                                 &plan_id,
                                 case_ids.as_deref(),
-                                |outcomes, done, total| {
+                                RunOptions { concurrency },
+                                |outcomes: &[(String, UndoOutcome)], done, total| {
                                     let _ = progress.try_send(EngineEvent::Undone {
                                         id,
                                         outcomes: outcomes.to_vec(),
@@ -137,15 +144,39 @@ async fn serve(
                 });
             }
             Request::LoadCases { plan_id } => {
-                let result = match &ledger {
-                    Ok(ledger) => ledger
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .cases(&plan_id)
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.clone()),
+                let (result, unsettled) = match &ledger {
+                    Ok(ledger) => {
+                        let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+                        let unsettled = ledger
+                            .pending_intents(&plan_id)
+                            .map(|p| p.len())
+                            .unwrap_or(0);
+                        (ledger.cases(&plan_id).map_err(|e| e.to_string()), unsettled)
+                    }
+                    Err(e) => (Err(e.clone()), 0),
                 };
                 let _ = events.send(EngineEvent::Cases { id, result }).await;
+                if unsettled > 0 {
+                    let _ = events
+                        .send(EngineEvent::Unsettled {
+                            id,
+                            count: unsettled,
+                        })
+                        .await;
+                }
+            }
+            Request::Settle { plan_id } => {
+                let (client, ledger) = (client.clone(), ledger.clone());
+                tokio::spawn(async move {
+                    let result = match (client, ledger) {
+                        (None, _) => Err(NOT_CONNECTED.to_owned()),
+                        (_, Err(e)) => Err(e),
+                        (Some(c), Ok(ledger)) => run::settle_plan(&c, &ledger, &plan_id)
+                            .await
+                            .map_err(|e| e.to_string()),
+                    };
+                    let _ = events.send(EngineEvent::Settled { id, result }).await;
+                });
             }
         }
     }

@@ -434,6 +434,35 @@ impl Ledger {
         tx.commit().map_err(wrap)
     }
 
+    /// Drops intents of requests that were certainly never sent.
+    pub fn clear_intents(
+        &mut self,
+        plan_id: &str,
+        org_id: &str,
+        action: IntentAction,
+        keys: &[String],
+    ) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        {
+            let mut clear = tx
+                .prepare_cached(
+                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = ?3 AND key = ?4",
+                )
+                .map_err(wrap)?;
+            for key in keys {
+                clear
+                    .execute(params![plan_id, org_id, action.as_str(), key])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
+    }
+
     /// Requests of the plan whose outcome is unknown, in any org.
     pub fn pending_intents(&self, plan_id: &str) -> Result<Vec<Intent>, LedgerError> {
         let mut stmt = self

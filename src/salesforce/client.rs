@@ -516,9 +516,9 @@ impl SalesforceClient {
         {
             *self.api_usage.lock().unwrap_or_else(|e| e.into_inner()) = Some(usage);
         }
-        let bytes = response.bytes().await.map_err(|e| transport(&url, &e))?;
+        let bytes = read_body(response, &url).await?;
         if status.is_success() || status == StatusCode::MULTIPLE_CHOICES {
-            return Ok((status, bytes_body::Body(bytes.to_vec())));
+            return Ok((status, bytes_body::Body(bytes)));
         }
         Err(SfError::Api {
             status: status.as_u16(),
@@ -866,6 +866,37 @@ fn delete_result(entry: &Value) -> DeleteResult {
     DeleteResult::Failed { errors }
 }
 
+/// No answer moveforce asks for comes near this; a larger one is refused, not buffered.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Reads a body to the end (so the connection can be reused), refusing one that grows past
+/// [`MAX_RESPONSE_BYTES`].
+async fn read_body(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, SfError> {
+    let too_big = || {
+        decode(
+            url.split('?').next().unwrap_or(url),
+            format!(
+                "the answer is larger than {} MiB",
+                MAX_RESPONSE_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(url, &e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn transport(url: &str, err: &reqwest::Error) -> SfError {
     let reason = if err.is_timeout() {
         "no answer in time".to_owned()
@@ -898,6 +929,60 @@ mod bytes_body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    /// Any JSON value, nested a few levels, with Salesforce-ish keys mixed in.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            ".{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            let key = prop_oneof![
+                Just("id".to_owned()),
+                Just("success".to_owned()),
+                Just("errors".to_owned()),
+                Just("created".to_owned()),
+                Just("statusCode".to_owned()),
+                Just("errorCode".to_owned()),
+                Just("message".to_owned()),
+                Just("fields".to_owned()),
+                Just("records".to_owned()),
+                Just("done".to_owned()),
+                Just("totalSize".to_owned()),
+                Just("nextRecordsUrl".to_owned()),
+                "[a-z]{1,8}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(key, inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn response_parsers_never_panic(value in any_json()) {
+            let bytes = serde_json::to_vec(&value).unwrap_or_default();
+            let _ = parse_api_errors(&bytes);
+            let _ = upsert_result(&value);
+            let _ = delete_result(&value);
+            let _ = parse_query_page(&bytes);
+            let _ = error_entry(&value);
+        }
+
+        #[test]
+        fn garbage_bodies_are_errors_not_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let errors = parse_api_errors(&bytes);
+            prop_assert!(!errors.is_empty());
+            let _ = parse_query_page(&bytes);
+        }
+    }
 
     #[test]
     fn limit_info_is_read() {

@@ -63,12 +63,27 @@ pub enum Exit {
 
 /// Turns a terminal event into a message; releases, focus and mouse events are dropped.
 pub fn message_of(event: Event) -> Option<Msg> {
+    debug_panic_key(&event);
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(_, _) => Some(Msg::Resize),
         _ => None,
     }
+}
+
+/// Debug builds only: with `MOVEFORCE_DEBUG_PANIC=1`, F12 panics on purpose, so the tests
+/// can prove that a panic gives the terminal back. Release builds have no such key.
+fn debug_panic_key(event: &Event) {
+    #[cfg(debug_assertions)]
+    if let Event::Key(key) = event
+        && key.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("MOVEFORCE_DEBUG_PANIC").is_some()
+    {
+        panic!("forced panic (debug build, MOVEFORCE_DEBUG_PANIC set)");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = event;
 }
 
 /// Runs the console until the operator quits, the input closes or `stop` fires.

@@ -82,6 +82,9 @@ pub enum Action {
     Yes,
     No,
     Close,
+    /// One more (or fewer) request in flight for pushes and undos.
+    MoreConcurrency,
+    LessConcurrency,
 }
 
 /// One key with its modifiers. Shift is ignored on characters (the character says it).
@@ -660,6 +663,22 @@ pub static BINDINGS: &[Binding] = &[
         Action::PrevTab,
         "S-Tab",
         "Previous tab",
+        false,
+    ),
+    bind(
+        C::Global,
+        &[ch('+')],
+        Action::MoreConcurrency,
+        "",
+        "Send one more request at a time in pushes and undos",
+        false,
+    ),
+    bind(
+        C::Global,
+        &[ch('-')],
+        Action::LessConcurrency,
+        "",
+        "Send one request fewer at a time in pushes and undos",
         false,
     ),
     bind(

@@ -334,7 +334,11 @@ impl CasesTab {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
     PushAll,
-    Undo { case_ids: Option<Vec<String>> },
+    /// Ask Salesforce about the plan's interrupted pushes or undos.
+    Settle,
+    Undo {
+        case_ids: Option<Vec<String>>,
+    },
     Quit,
 }
 
@@ -387,6 +391,8 @@ pub struct App {
     pub spinner: usize,
     pub next_id: RequestId,
     pub quitting: bool,
+    /// Requests in flight at once for pushes and undos (`+`/`-` change it).
+    pub concurrency: usize,
 }
 
 /// What the console starts from.
@@ -442,6 +448,7 @@ impl App {
             spinner: 0,
             next_id: 1,
             quitting: false,
+            concurrency: crate::engine::DEFAULT_CONCURRENCY,
         }
     }
 

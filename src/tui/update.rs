@@ -182,6 +182,22 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Push => request_push(app),
         Action::Reload => load_cases(app),
+        Action::MoreConcurrency | Action::LessConcurrency => {
+            let wanted = if action == Action::MoreConcurrency {
+                app.concurrency + 1
+            } else {
+                app.concurrency.saturating_sub(1)
+            };
+            app.concurrency = wanted.clamp(1, crate::engine::MAX_CONCURRENCY);
+            app.notify(
+                Tone::Info,
+                format!(
+                    "Pushes and undos send {} request(s) at a time (+/- to change)",
+                    app.concurrency
+                ),
+            );
+            Vec::new()
+        }
         Action::Undo => {
             request_undo(app);
             Vec::new()
@@ -244,6 +260,17 @@ fn confirmed(app: &mut App, on_yes: Confirmed) -> Vec<Effect> {
             push(app, &all)
         }
         Confirmed::Undo { case_ids } => undo(app, case_ids),
+        Confirmed::Settle => {
+            let Some(plan_id) = app.plan.as_ref().map(|p| p.plan_id.clone()) else {
+                return Vec::new();
+            };
+            app.notify(
+                Tone::Info,
+                "Asking Salesforce what became of the interrupted requests...",
+            );
+            let (_, effect) = send(app, Request::Settle { plan_id });
+            vec![effect]
+        }
     }
 }
 
@@ -517,7 +544,9 @@ fn request_push(app: &mut App) -> Vec<Effect> {
         title: "Push the whole plan?".to_owned(),
         body: format!(
             "No moves are marked. Push all {count} {noun} of {plan_id} to Salesforce as \
-             Cases? Future, cancelled and invalid moves are never pushed."
+             Cases, {} request(s) at a time? Future, cancelled and invalid moves are never \
+             pushed.",
+            app.concurrency
         ),
         on_yes: Confirmed::PushAll,
     });
@@ -544,6 +573,7 @@ fn push(app: &mut App, indexes: &[usize]) -> Vec<Effect> {
         plan_id: plan.plan_id.clone(),
         plan_name: plan.plan_name.clone(),
         drafts,
+        concurrency: app.concurrency,
     };
     let total = ids.len();
     let (id, effect) = send(app, request);
@@ -606,7 +636,15 @@ fn undo(app: &mut App, case_ids: Option<Vec<String>>) -> Vec<Effect> {
         Some(ids) => ids.len(),
         None => app.cases.pushed().count(),
     };
-    let (id, effect) = send(app, Request::Undo { plan_id, case_ids });
+    let concurrency = app.concurrency;
+    let (id, effect) = send(
+        app,
+        Request::Undo {
+            plan_id,
+            case_ids,
+            concurrency,
+        },
+    );
     app.cases.undo = Some(Progress { id, done: 0, total });
     app.notify(Tone::Info, format!("Deleting {total} Cases..."));
     vec![effect]
@@ -626,7 +664,11 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                     );
                     app.connection.state = ConnState::Connected(info);
                     app.fields.state = FieldsState::NotChecked;
-                    check_fields(app)
+                    let mut effects = check_fields(app);
+                    // Reloading the ledger now also offers to settle interrupted work,
+                    // which needs the connection that just came up.
+                    effects.extend(load_cases(app));
+                    effects
                 }
                 Err(reason) => {
                     app.notify(Tone::Bad, format!("Connection failed: {reason}"));
@@ -787,6 +829,39 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                 Err(reason) => app.cases.state = CasesState::Failed(reason),
             }
             Vec::new()
+        }
+        EngineEvent::Unsettled { count, .. } => {
+            let what = format!(
+                "{count} push or undo request(s) of this plan were interrupted before their outcome was recorded"
+            );
+            if matches!(app.connection.state, ConnState::Connected(_)) && !app.work_in_flight() {
+                app.popups.push(Popup::Confirm {
+                    title: "Unfinished work".to_owned(),
+                    body: format!(
+                        "{what}. Ask Salesforce now and record what it holds? Nothing is sent again until this is settled."
+                    ),
+                    on_yes: Confirmed::Settle,
+                });
+            } else {
+                app.notify(
+                    Tone::Warn,
+                    format!("{what}: connect, and they are settled before the next push or undo"),
+                );
+            }
+            Vec::new()
+        }
+        EngineEvent::Settled { result, .. } => {
+            match result {
+                Ok(s) => app.notify(
+                    Tone::Good,
+                    format!(
+                        "Settled: {} Case(s) found, {} never created, {} deleted, {} still there",
+                        s.found, s.absent, s.gone, s.present
+                    ),
+                ),
+                Err(reason) => app.notify(Tone::Bad, format!("Could not settle: {reason}")),
+            }
+            load_cases(app)
         }
     }
 }
