@@ -158,6 +158,29 @@ pub struct SandboxKnobs {
     /// Behaviour where Salesforce's documentation is unsure; repeat for several.
     #[arg(long, value_enum, value_name = "QUIRK")]
     pub quirk: Vec<SandboxQuirk>,
+    /// The org's setup at start: complete (the seven Case fields, visible and writable) or
+    /// blank (a new org without them).
+    #[arg(long, value_enum, default_value = "complete", value_name = "SETUP")]
+    pub setup: SandboxSetup,
+    /// The integration user lacks "Customize Application" / "View Setup": the Tooling API
+    /// and permission set changes are refused.
+    #[arg(long)]
+    pub no_customize: bool,
+    /// The integration user cannot create Cases.
+    #[arg(long)]
+    pub no_case_create: bool,
+    /// The integration user cannot delete Cases (undo fails).
+    #[arg(long)]
+    pub no_case_delete: bool,
+}
+
+/// The sandbox org's setup at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxSetup {
+    /// The seven Case fields exist and the integration user can read and edit them.
+    Complete,
+    /// A new org: none of the seven fields.
+    Blank,
 }
 
 /// The sandbox's switchable behaviours (see `moveforce::sandbox::Quirks`).

@@ -12,7 +12,9 @@ pub use args::Cli;
 use args::{Command, SandboxQuirk};
 
 use crate::config::{self, ConnectionSettings, Paths, SettingsLayer};
-use crate::sandbox::{Quirks, Sandbox, SandboxConfig, SandboxCredentials, SandboxError};
+use crate::sandbox::{
+    CaseAccess, Quirks, Sandbox, SandboxConfig, SandboxCredentials, SandboxError, Setup,
+};
 
 /// Exit status: everything asked for was done.
 pub const EXIT_OK: u8 = 0;
@@ -225,6 +227,15 @@ async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
         session_ttl_s: knobs.session_ttl_s,
         api_limit: knobs.api_limit,
         external_id_unique: !knobs.non_unique_external_id,
+        setup: match knobs.setup {
+            args::SandboxSetup::Complete => Setup::Complete,
+            args::SandboxSetup::Blank => Setup::Blank,
+        },
+        user_can_customize: !knobs.no_customize,
+        user_case_access: CaseAccess {
+            create: !knobs.no_case_create,
+            delete: !knobs.no_case_delete,
+        },
         quirks,
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| match e {

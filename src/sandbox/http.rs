@@ -15,9 +15,10 @@ use serde::ser::SerializeMap;
 use serde_json::{Map, Value, json};
 
 use super::faults::{Decision, Fault, FaultRequest};
-use super::schema::{self, FIELDS};
-use super::store::{COLLECTION_LIMIT, Lookup, Rendered, SaveMode, SaveResult};
-use super::{Shared, oauth, soql};
+use super::schema::{self, FieldDef};
+use super::setup::Principal;
+use super::store::{COLLECTION_LIMIT, Lookup, Rendered, RowType, SaveMode, SaveResult, cell};
+use super::{EXTERNAL_ID_FIELD, Shared, oauth, setup_http, soql};
 
 /// The versions this org serves (Summer '14 … Spring '26).
 const OLDEST_VERSION: u32 = 31;
@@ -81,6 +82,24 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{d}/composite/sobjects/{{sobject}}"),
             get(retrieve_many_get).post(retrieve_many_post),
         )
+        .route(
+            &format!("{d}/tooling/sobjects/{{sobject}}"),
+            post(setup_http::tooling_create),
+        )
+        .route(
+            &format!("{d}/tooling/sobjects/{{sobject}}/{{id}}"),
+            get(setup_http::tooling_get)
+                .patch(setup_http::tooling_update)
+                .delete(setup_http::tooling_delete),
+        )
+        .route(
+            &format!("{d}/tooling/query"),
+            get(setup_http::tooling_query),
+        )
+        .route(
+            &format!("{d}/tooling/query/"),
+            get(setup_http::tooling_query),
+        )
         .route(&format!("{d}/query"), get(query))
         .route(&format!("{d}/query/"), get(query))
         .route(&format!("{d}/queryAll"), get(query_all))
@@ -99,6 +118,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/__sandbox/external-id-unique", post(control_unique))
         .route("/__sandbox/api-usage", post(control_usage))
         .route("/__sandbox/stats", get(control_stats))
+        .route("/__sandbox/admin-session", post(control_admin_session))
+        .route("/__sandbox/user", post(control_user))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
@@ -117,7 +138,7 @@ struct ApiError<'a> {
     fields: Option<Vec<String>>,
 }
 
-fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+pub(super) fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
@@ -141,7 +162,7 @@ pub fn error_array(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
-fn error_with_fields(
+pub(super) fn error_with_fields(
     status: StatusCode,
     code: &str,
     message: &str,
@@ -165,7 +186,7 @@ pub fn invalid_session() -> Response {
     )
 }
 
-fn resource_missing() -> Response {
+pub(super) fn resource_missing() -> Response {
     error_array(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
@@ -173,7 +194,7 @@ fn resource_missing() -> Response {
     )
 }
 
-fn bad_request(code: &str, message: &str) -> Response {
+pub(super) fn bad_request(code: &str, message: &str) -> Response {
     error_array(StatusCode::BAD_REQUEST, code, message)
 }
 
@@ -207,7 +228,7 @@ fn multiple_choices(version: &str, rows: &[&[Value]]) -> Response {
 
 /// One save result as JSON: without `created` before 46.0, with empty `warnings` and
 /// `infos` when that quirk is on.
-fn save_json(st: &Shared, version: &str, result: &SaveResult) -> Value {
+pub(super) fn save_json(st: &Shared, version: &str, result: &SaveResult) -> Value {
     let mut value = serde_json::to_value(result).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         if parse_version(version).is_some_and(|v| v < UPSERT_CREATED_FLAG) {
@@ -408,17 +429,22 @@ async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let limit = daily_limit(&st);
-    let (authorized, over_limit, used) = {
+    let (who, over_limit, used) = {
         let mut org = st.org();
-        let authorized = bearer_token(req.headers())
+        let who = bearer_token(req.headers())
             .map(str::to_string)
-            .is_some_and(|t| org.session_valid(&t, st.session_ttl));
+            .and_then(|t| org.session(&t, st.session_ttl));
+        let authorized = who.is_some();
         let over_limit = authorized && st.api_limit.is_some_and(|l| org.api_usage >= l);
         if authorized && !over_limit {
             org.api_usage += 1;
         }
-        (authorized, over_limit, org.api_usage)
+        (who, over_limit, org.api_usage)
     };
+    let authorized = who.is_some();
+    if let Some(who) = who {
+        req.extensions_mut().insert(who);
+    }
     let method = req.method().clone();
     let mut response = if !authorized {
         invalid_session()
@@ -480,7 +506,7 @@ async fn control_unique(State(st): St, body: Bytes) -> Response {
         .and_then(|v| v.get("unique").and_then(Value::as_bool))
     {
         Some(unique) => {
-            st.org().external_id_unique = unique;
+            st.org().force_unique(EXTERNAL_ID_FIELD, unique);
             StatusCode::NO_CONTENT.into_response()
         }
         None => json_response(
@@ -524,11 +550,62 @@ async fn control_stats(State(st): St) -> Response {
             "apiLimit": daily_limit(&st),
             "liveCases": org.live_count(),
             "sessions": org.session_count(),
-            "externalIdUnique": org.external_id_unique,
+            "externalIdUnique": org
+                .custom_field_named(EXTERNAL_ID_FIELD)
+                .is_some_and(|f| f.metadata.unique),
+            "userCanCustomize": org.user_can_customize,
+            "caseCreate": org.case_access.create,
+            "caseDelete": org.case_access.delete,
             "faultsInjected": injected,
             "faultLog": log,
         }),
     )
+}
+
+/// `POST /__sandbox/admin-session` → `{"access_token", "instance_url"}`: an admin session
+/// (sees every field; may change setup whatever the integration user's permissions).
+async fn control_admin_session(State(st): St) -> Response {
+    let mut org = st.org();
+    let Some(token) = oauth::new_access_token(org.org_id15()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    org.add_session(token.clone(), Principal::Admin);
+    json_response(
+        StatusCode::OK,
+        &json!({"access_token": token, "instance_url": st.base_url}),
+    )
+}
+
+/// `POST /__sandbox/user` with any of `{"canCustomize": bool, "caseCreate": bool,
+/// "caseDelete": bool}`: the integration user's permissions.
+async fn control_user(State(st): St, body: Bytes) -> Response {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&body) else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "expected {\"canCustomize\"|\"caseCreate\"|\"caseDelete\": bool}"}),
+        );
+    };
+    let mut org = st.org();
+    for (key, value) in &map {
+        let Some(flag) = value.as_bool() else {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": format!("{key} must be true or false")}),
+            );
+        };
+        match key.as_str() {
+            "canCustomize" => org.user_can_customize = flag,
+            "caseCreate" => org.case_access.create = flag,
+            "caseDelete" => org.case_access.delete = flag,
+            other => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": format!("unknown setting {other}")}),
+                );
+            }
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 fn release_label(v: u32) -> String {
@@ -585,50 +662,81 @@ async fn limits(State(st): St) -> Response {
 
 // ---------------------------------------------------------------- describe
 
-async fn describe_global(Path(version): Path<String>) -> Response {
-    json_response(StatusCode::OK, &schema::describe_global(&version))
+async fn describe_global(
+    State(st): St,
+    Extension(who): Extension<Principal>,
+    Path(version): Path<String>,
+) -> Response {
+    let org = st.org();
+    let body = schema::describe_global(&version, org.object_access(who), org.may_view_setup(who));
+    json_response(StatusCode::OK, &body)
 }
 
-async fn basic_info(Path((version, sobject)): Path<(String, String)>) -> Response {
+async fn basic_info(
+    State(st): St,
+    Extension(who): Extension<Principal>,
+    Path((version, sobject)): Path<(String, String)>,
+) -> Response {
+    let org = st.org();
+    if !schema::is_case(&sobject) {
+        return match schema::setup_basic_info(&version, &sobject, org.may_view_setup(who)) {
+            Some(body) => json_response(StatusCode::OK, &body),
+            None => resource_missing(),
+        };
+    }
+    json_response(
+        StatusCode::OK,
+        &schema::basic_info(&version, org.object_access(who)),
+    )
+}
+
+/// Case describe as the caller sees it: fields without read access are left out, fields
+/// without edit access are neither createable nor updateable.
+async fn describe(
+    State(st): St,
+    Extension(who): Extension<Principal>,
+    Path((version, sobject)): Path<(String, String)>,
+) -> Response {
     if !schema::is_case(&sobject) {
         return resource_missing();
     }
-    json_response(StatusCode::OK, &schema::basic_info(&version))
-}
-
-async fn describe(State(st): St, Path((version, sobject)): Path<(String, String)>) -> Response {
-    if !schema::is_case(&sobject) {
-        return resource_missing();
-    }
-    let mut describe = schema::describe(&version);
-    // The Unique attribute follows the org's current setting.
-    let unique = st.org().external_id_unique;
-    let external_id = FIELDS[schema::EXTERNAL_ID].name;
-    if let Some(fields) = describe.get_mut("fields").and_then(Value::as_array_mut) {
-        for field in fields.iter_mut().filter(|f| f["name"] == external_id) {
-            field["unique"] = Value::Bool(unique);
-        }
-    }
-    json_response(StatusCode::OK, &describe)
+    let org = st.org();
+    let body = schema::describe(&version, &org.case_fields(who), org.object_access(who));
+    drop(org);
+    json_response(StatusCode::OK, &body)
 }
 
 // ---------------------------------------------------------------- records
 
-/// A Case as JSON: `attributes` first, then the fields in the given order.
-struct RecordJson<'a> {
-    version: &'a str,
-    id: &'a str,
-    fields: Vec<(&'static str, &'a Value)>,
+/// A record as JSON: `attributes` first, then the fields in the given order. Dotted names
+/// ("PermissionSet.Name") become nested related records, as SOQL returns them.
+pub(super) struct RecordJson<'a> {
+    pub version: &'a str,
+    pub object: &'a str,
+    pub tooling: bool,
+    pub id: &'a str,
+    pub fields: Vec<(&'a str, &'a Value)>,
 }
 
-impl Serialize for RecordJson<'_> {
+fn record_url(version: &str, object: &str, tooling: bool, id: &str) -> String {
+    let api = if tooling {
+        "tooling/sobjects"
+    } else {
+        "sobjects"
+    };
+    format!("/services/data/{version}/{api}/{object}/{id}")
+}
+
+/// A related record inside a query row.
+struct Related<'a> {
+    attributes: Value,
+    fields: Vec<(&'a str, &'a Value)>,
+}
+
+impl Serialize for Related<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.fields.len() + 1))?;
-        map.serialize_entry(
-            "attributes",
-            &json!({"type": "Case",
-                    "url": format!("/services/data/{}/sobjects/Case/{}", self.version, self.id)}),
-        )?;
+        map.serialize_entry("attributes", &self.attributes)?;
         for (name, value) in &self.fields {
             map.serialize_entry(name, value)?;
         }
@@ -636,11 +744,61 @@ impl Serialize for RecordJson<'_> {
     }
 }
 
-fn rendered_json<'a>(version: &'a str, r: &'a Rendered) -> RecordJson<'a> {
+impl Serialize for RecordJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry(
+            "attributes",
+            &json!({"type": self.object,
+                    "url": record_url(self.version, self.object, self.tooling, self.id)}),
+        )?;
+        let mut done: Vec<&str> = Vec::new();
+        for (name, value) in &self.fields {
+            let Some((relation, _)) = name.split_once('.') else {
+                map.serialize_entry(name, value)?;
+                continue;
+            };
+            if done.contains(&relation) {
+                continue;
+            }
+            done.push(relation);
+            // PermissionSet / Parent → PermissionSet; Profile → Profile.
+            let object = if relation.eq_ignore_ascii_case("Profile") {
+                "Profile"
+            } else {
+                "PermissionSet"
+            };
+            let related_id = self
+                .fields
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&format!("{relation}Id")))
+                .and_then(|(_, v)| v.as_str());
+            let mut attributes = json!({"type": object});
+            if let Some(id) = related_id {
+                attributes["url"] = json!(record_url(self.version, object, false, id));
+            }
+            let fields: Vec<(&str, &Value)> = self
+                .fields
+                .iter()
+                .filter_map(|(n, v)| {
+                    n.split_once('.')
+                        .filter(|(r, _)| *r == relation)
+                        .map(|(_, f)| (f, *v))
+                })
+                .collect();
+            map.serialize_entry(relation, &Related { attributes, fields })?;
+        }
+        map.end()
+    }
+}
+
+fn rendered_json<'a>(version: &'a str, row_type: &'a RowType, r: &'a Rendered) -> RecordJson<'a> {
     RecordJson {
         version,
+        object: &row_type.object,
+        tooling: row_type.tooling,
         id: &r.id,
-        fields: r.fields.iter().map(|(i, v)| (FIELDS[*i].name, v)).collect(),
+        fields: r.fields.iter().map(|(n, v)| (n.as_str(), v)).collect(),
     }
 }
 
@@ -653,20 +811,28 @@ fn query_params(raw: Option<String>) -> HashMap<String, String> {
     .unwrap_or_default()
 }
 
-/// The `fields=a,b` parameter of a record GET (all fields when absent).
-fn field_list(params: &HashMap<String, String>) -> Result<Vec<usize>, Reject> {
+/// (canonical name, row column) of the fields a response shows.
+type Selected = Vec<(String, usize)>;
+
+/// The `fields=a,b` parameter of a record GET (every readable field when absent).
+fn field_list(view: &[FieldDef], params: &HashMap<String, String>) -> Result<Selected, Reject> {
     let Some(list) = params.get("fields") else {
-        return Ok((0..FIELDS.len()).collect());
+        return Ok(view.iter().map(|f| (f.name.to_string(), f.col)).collect());
     };
-    field_indexes(list.split(','))
+    field_indexes(view, list.split(','))
 }
 
-/// Field names to schema indexes; an unknown name refuses the whole request.
-fn field_indexes<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<usize>, Reject> {
-    let mut out = Vec::new();
+/// Field names to (name, column); an unknown or unreadable name refuses the whole request.
+fn field_indexes<'a>(
+    view: &[FieldDef],
+    names: impl Iterator<Item = &'a str>,
+) -> Result<Selected, Reject> {
+    let mut out: Selected = Vec::new();
     for name in names.map(str::trim).filter(|n| !n.is_empty()) {
-        match schema::field_index(name) {
-            Some(i) if !out.contains(&i) => out.push(i),
+        match schema::find(view, name) {
+            Some(f) if !out.iter().any(|(_, c)| *c == f.col) => {
+                out.push((f.name.to_string(), f.col));
+            }
             Some(_) => {}
             None => {
                 return Err(reject(
@@ -679,28 +845,37 @@ fn field_indexes<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<usize>,
     Ok(out)
 }
 
-fn record_response(version: &str, row: &[Value], fields: &[usize]) -> Response {
-    let record = RecordJson {
+fn case_json<'a>(version: &'a str, row: &'a [Value], fields: &'a Selected) -> RecordJson<'a> {
+    RecordJson {
         version,
+        object: "Case",
+        tooling: false,
         id: row[schema::ID].as_str().unwrap_or_default(),
-        fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
-    };
-    json_response(StatusCode::OK, &record)
+        fields: fields
+            .iter()
+            .map(|(name, col)| (name.as_str(), cell(row, *col)))
+            .collect(),
+    }
+}
+
+fn record_response(version: &str, row: &[Value], fields: &Selected) -> Response {
+    json_response(StatusCode::OK, &case_json(version, row, fields))
 }
 
 async fn get_one(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject, id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !schema::is_case(&sobject) {
-        return resource_missing();
+        return setup_http::get_setup_record(&st, &version, &sobject, &id);
     }
-    let fields = match field_list(&query_params(raw)) {
+    let org = st.org();
+    let fields = match field_list(&org.case_fields(who), &query_params(raw)) {
         Ok(f) => f,
         Err(r) => return r.into_response(),
     };
-    let org = st.org();
     match org.lookup(&id) {
         Lookup::Malformed => malformed_id(&st, &id),
         Lookup::Unknown => resource_missing(),
@@ -711,29 +886,41 @@ async fn get_one(
 
 async fn delete_one(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((_version, sobject, id)): Path<(String, String, String)>,
 ) -> Response {
     if !schema::is_case(&sobject) {
-        return resource_missing();
+        return setup_http::delete_setup_record(&st, who, &sobject, &id);
     }
     if matches!(st.org().lookup(&id), Lookup::Malformed) {
         return malformed_id(&st, &id);
     }
-    match st.org().delete_one(&id) {
+    let result = st.org().delete_one(&id, who);
+    delete_response(result)
+}
+
+fn delete_response(result: Result<(), &'static str>) -> Response {
+    match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err("ENTITY_IS_DELETED") => entity_is_deleted(),
+        Err(code @ "INSUFFICIENT_ACCESS_OR_READONLY") => error_with_fields(
+            StatusCode::BAD_REQUEST,
+            code,
+            "insufficient access rights on object id",
+            vec![],
+        ),
         Err(_) => resource_missing(),
     }
 }
 
 /// A whole-request error, kept small so it can travel in a Result.
-struct Reject {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
+pub(super) struct Reject {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
 }
 
-fn reject(code: &'static str, message: impl Into<String>) -> Reject {
+pub(super) fn reject(code: &'static str, message: impl Into<String>) -> Reject {
     Reject {
         status: StatusCode::BAD_REQUEST,
         code,
@@ -748,7 +935,7 @@ impl IntoResponse for Reject {
 }
 
 /// Parses a JSON body; Salesforce answers malformed JSON with JSON_PARSER_ERROR.
-fn parse_json(body: &[u8]) -> Result<Value, Reject> {
+pub(super) fn parse_json(body: &[u8]) -> Result<Value, Reject> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(reject(
             "JSON_PARSER_ERROR",
@@ -783,7 +970,7 @@ fn single_failure(result: &super::store::SaveResult) -> Response {
     }
 }
 
-fn object_body(value: Value) -> Result<Map<String, Value>, Reject> {
+pub(super) fn object_body(value: Value) -> Result<Map<String, Value>, Reject> {
     match value {
         Value::Object(m) => Ok(m),
         other => Err(reject(
@@ -796,19 +983,20 @@ fn object_body(value: Value) -> Result<Map<String, Value>, Reject> {
 /// POST /sobjects/Case → 201 `{"id","success","errors"}`.
 async fn create_one(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    if !schema::is_case(&sobject) {
-        return resource_missing();
-    }
     let record = match parse_json(&body).and_then(object_body) {
         Ok(r) => r,
         Err(r) => return r.into_response(),
     };
+    if !schema::is_case(&sobject) {
+        return setup_http::create_setup_record(&st, who, &version, &sobject, record);
+    }
     let mut results = st
         .org()
-        .save(SaveMode::Create, &[record], false, None, None);
+        .save(SaveMode::Create, &[record], false, None, None, who);
     match results.pop() {
         Some(r) if r.success => json_response(StatusCode::CREATED, &save_json(&st, &version, &r)),
         Some(r) => single_failure(&r),
@@ -819,16 +1007,17 @@ async fn create_one(
 /// PATCH /sobjects/Case/{id} → 204.
 async fn update_one(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((_version, sobject, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    if !schema::is_case(&sobject) {
-        return resource_missing();
-    }
     let record = match parse_json(&body).and_then(object_body) {
         Ok(r) => r,
         Err(r) => return r.into_response(),
     };
+    if !schema::is_case(&sobject) {
+        return setup_http::update_setup_record(&st, who, &sobject, &id, record);
+    }
     let mut org = st.org();
     match org.lookup(&id) {
         Lookup::Malformed => return malformed_id(&st, &id),
@@ -836,7 +1025,7 @@ async fn update_one(
         Lookup::Deleted => return entity_is_deleted(),
         Lookup::Live(_) => {}
     }
-    let mut results = org.save(SaveMode::Update, &[record], false, Some(&id), None);
+    let mut results = org.save(SaveMode::Update, &[record], false, Some(&id), None, who);
     match results.pop() {
         Some(r) if r.success => StatusCode::NO_CONTENT.into_response(),
         Some(r) => single_failure(&r),
@@ -846,8 +1035,14 @@ async fn update_one(
 
 // ---------------------------------------------------------------- rows by external id
 
-/// The external-id field named in a URL, or the 404 Salesforce gives for any other field.
-fn external_field(sobject: &str, field: &str) -> Result<usize, Reject> {
+/// The external-id field named in a URL, as (canonical name, row column), or the 404
+/// Salesforce gives for any other field and for one the caller cannot read.
+fn external_field(
+    st: &Shared,
+    who: Principal,
+    sobject: &str,
+    field: &str,
+) -> Result<(String, usize), Reject> {
     let not_found = |message: String| Reject {
         status: StatusCode::NOT_FOUND,
         code: "NOT_FOUND",
@@ -856,8 +1051,10 @@ fn external_field(sobject: &str, field: &str) -> Result<usize, Reject> {
     if !schema::is_case(sobject) {
         return Err(not_found("The requested resource does not exist".into()));
     }
-    schema::field_index(field)
-        .filter(|&i| FIELDS[i].external_id)
+    let view = st.org().case_fields(who);
+    schema::find(&view, field)
+        .filter(|f| f.external_id)
+        .map(|f| (f.name.to_string(), f.col))
         .ok_or_else(|| {
             not_found(format!(
                 "Provided external ID field does not exist or is not accessible: {field}"
@@ -867,18 +1064,20 @@ fn external_field(sobject: &str, field: &str) -> Result<usize, Reject> {
 
 async fn get_by_external_id(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject, field, value)): Path<(String, String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if let Err(r) = external_field(&sobject, &field) {
-        return r.into_response();
-    }
-    let fields = match field_list(&query_params(raw)) {
-        Ok(f) => f,
+    let col = match external_field(&st, who, &sobject, &field) {
+        Ok((_, col)) => col,
         Err(r) => return r.into_response(),
     };
     let org = st.org();
-    match org.by_external_id(&value).as_slice() {
+    let fields = match field_list(&org.case_fields(who), &query_params(raw)) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    match org.by_key(col, &value).as_slice() {
         [] => resource_missing(),
         [row] => record_response(&version, row, &fields),
         rows => multiple_choices(&version, rows),
@@ -887,38 +1086,39 @@ async fn get_by_external_id(
 
 async fn delete_by_external_id(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject, field, value)): Path<(String, String, String, String)>,
 ) -> Response {
-    if let Err(r) = external_field(&sobject, &field) {
-        return r.into_response();
-    }
+    let col = match external_field(&st, who, &sobject, &field) {
+        Ok((_, col)) => col,
+        Err(r) => return r.into_response(),
+    };
     let mut org = st.org();
-    let id = match org.by_external_id(&value).as_slice() {
+    let id = match org.by_key(col, &value).as_slice() {
         [] => return resource_missing(),
         [row] => row[schema::ID].as_str().unwrap_or_default().to_string(),
         rows => return multiple_choices(&version, rows),
     };
-    match org.delete_one(&id) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(_) => resource_missing(),
-    }
+    let result = org.delete_one(&id, who);
+    delete_response(result)
 }
 
 /// PATCH /sobjects/Case/ExternalID__c/{value}: 201 created, 200 updated (204 before 46.0).
 async fn upsert_by_external_id(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject, field, value)): Path<(String, String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let index = match external_field(&sobject, &field) {
-        Ok(i) => i,
+    let (name, col) = match external_field(&st, who, &sobject, &field) {
+        Ok(found) => found,
         Err(r) => return r.into_response(),
     };
     let mut record = match parse_json(&body).and_then(object_body) {
         Ok(r) => r,
         Err(r) => return r.into_response(),
     };
-    let name = FIELDS[index].name;
+    let name = name.as_str();
     // The key comes from the URL; the body may repeat it only with the same value.
     let in_body = record
         .iter()
@@ -947,12 +1147,12 @@ async fn upsert_by_external_id(
         record.remove(&key);
     }
     let mut org = st.org();
-    let matches = org.by_external_id(&value);
+    let matches = org.by_key(col, &value);
     if matches.len() > 1 {
         return multiple_choices(&version, &matches);
     }
     record.insert(name.to_string(), Value::String(value));
-    let mut results = org.save(SaveMode::Upsert, &[record], false, None, None);
+    let mut results = org.save(SaveMode::Upsert(col), &[record], false, None, None, who);
     drop(org);
     let Some(result) = results.pop() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -981,8 +1181,13 @@ fn too_many_records() -> Response {
     bad_request("EXCEEDED_ID_LIMIT", TOO_MANY)
 }
 
-/// `{"allOrNone": bool, "records": [...]}` with every record typed Case.
-fn collection_body(body: &[u8]) -> Result<(bool, Vec<Map<String, Value>>), Reject> {
+/// Collection records with their canonical sObject type.
+type TypedRecords = Vec<(&'static str, Map<String, Value>)>;
+
+/// `{"allOrNone": bool, "records": [...]}` with every record typed: Case, or (when
+/// `setup_types`) also PermissionSet, FieldPermissions or PermissionSetAssignment.
+/// Returns the records with their canonical type.
+fn collection_body(body: &[u8], setup_types: bool) -> Result<(bool, TypedRecords), Reject> {
     let value = parse_json(body)?;
     let mut top = object_body(value)?;
     let all_or_none = match top.remove("allOrNone") {
@@ -1014,8 +1219,11 @@ fn collection_body(body: &[u8]) -> Result<(bool, Vec<Map<String, Value>>), Rejec
             .get("attributes")
             .and_then(|a| a.get("type"))
             .and_then(Value::as_str);
-        match typ {
-            Some(t) if schema::is_case(t) => {}
+        let known = match typ {
+            Some(t) if schema::is_case(t) => "Case",
+            Some(t) if setup_types && setup_http::writable_setup_object(t).is_some() => {
+                setup_http::writable_setup_object(t).unwrap_or("Case")
+            }
             Some(t) => {
                 return Err(reject(
                     "INVALID_TYPE",
@@ -1028,8 +1236,8 @@ fn collection_body(body: &[u8]) -> Result<(bool, Vec<Map<String, Value>>), Rejec
                     "Must specify a type in the attributes of each record",
                 ));
             }
-        }
-        out.push(record);
+        };
+        out.push((known, record));
     }
     Ok((all_or_none, out))
 }
@@ -1037,6 +1245,7 @@ fn collection_body(body: &[u8]) -> Result<(bool, Vec<Map<String, Value>>), Rejec
 /// PATCH /composite/sobjects/Case/{externalIdField} (API 46.0+).
 async fn upsert_many(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject, field)): Path<(String, String, String)>,
     lock: Option<Extension<RowLock>>,
     body: Bytes,
@@ -1045,38 +1254,56 @@ async fn upsert_many(
     if parse_version(&version).is_none_or(|v| v < UPSERT_CREATED_FLAG) {
         return resource_missing();
     }
-    if let Err(r) = external_field(&sobject, &field) {
-        return r.into_response();
-    }
-    let (all_or_none, records) = match collection_body(&body) {
+    let col = match external_field(&st, who, &sobject, &field) {
+        Ok((_, col)) => col,
+        Err(r) => return r.into_response(),
+    };
+    let (all_or_none, records) = match collection_body(&body, false) {
         Ok(parsed) => parsed,
         Err(r) => return r.into_response(),
     };
+    let records: Vec<Map<String, Value>> = records.into_iter().map(|(_, r)| r).collect();
     let locked = RowLock::position(lock, records.len());
-    let results = st
-        .org()
-        .save(SaveMode::Upsert, &records, all_or_none, None, locked);
+    let results = st.org().save(
+        SaveMode::Upsert(col),
+        &records,
+        all_or_none,
+        None,
+        locked,
+        who,
+    );
     save_results(&st, &version, &results)
 }
 
-/// POST /composite/sobjects (create).
-async fn create_many(State(st): St, Path(version): Path<String>, body: Bytes) -> Response {
+/// POST /composite/sobjects (create): Cases, or setup records (FieldPermissions, …).
+async fn create_many(
+    State(st): St,
+    Extension(who): Extension<Principal>,
+    Path(version): Path<String>,
+    body: Bytes,
+) -> Response {
     if !collections_exist(&version) {
         return resource_missing();
     }
-    let (all_or_none, records) = match collection_body(&body) {
+    let (all_or_none, records) = match collection_body(&body, true) {
         Ok(parsed) => parsed,
         Err(r) => return r.into_response(),
     };
+    if records.iter().any(|(t, _)| *t != "Case") {
+        let results = setup_http::create_many_setup(&st, who, records, all_or_none);
+        return save_results(&st, &version, &results);
+    }
+    let records: Vec<Map<String, Value>> = records.into_iter().map(|(_, r)| r).collect();
     let results = st
         .org()
-        .save(SaveMode::Create, &records, all_or_none, None, None);
+        .save(SaveMode::Create, &records, all_or_none, None, None, who);
     save_results(&st, &version, &results)
 }
 
 /// DELETE /composite/sobjects?ids=a,b&allOrNone=false.
 async fn delete_many(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path(version): Path<String>,
     lock: Option<Extension<RowLock>>,
     RawQuery(raw): RawQuery,
@@ -1112,8 +1339,12 @@ async fn delete_many(
             );
         }
     };
+    if ids.iter().any(|id| setup_http::is_setup_id(id)) {
+        let results = setup_http::delete_many_setup(&st, who, &ids, all_or_none);
+        return json_response(StatusCode::OK, &results);
+    }
     let locked = RowLock::position(lock, ids.len());
-    let results = st.org().delete_many(&ids, all_or_none, locked);
+    let results = st.org().delete_many(&ids, all_or_none, locked, who);
     json_response(StatusCode::OK, &results)
 }
 
@@ -1126,7 +1357,7 @@ fn retrieve_many(
     version: &str,
     sobject: &str,
     ids: &[String],
-    fields: Option<Vec<usize>>,
+    fields: Option<Selected>,
 ) -> Response {
     if !collections_exist(version) || !schema::is_case(sobject) {
         return resource_missing();
@@ -1148,12 +1379,7 @@ fn retrieve_many(
         .iter()
         .map(|id| match org.lookup(id) {
             Lookup::Live(row) => {
-                let record = RecordJson {
-                    version,
-                    id: row[schema::ID].as_str().unwrap_or_default(),
-                    fields: fields.iter().map(|&i| (FIELDS[i].name, &row[i])).collect(),
-                };
-                serde_json::to_value(&record).unwrap_or(Value::Null)
+                serde_json::to_value(case_json(version, row, &fields)).unwrap_or(Value::Null)
             }
             _ => Value::Null,
         })
@@ -1172,12 +1398,17 @@ fn comma_list(text: &str) -> Vec<String> {
 /// GET /composite/sobjects/Case?ids=a,b&fields=F1,F2.
 async fn retrieve_many_get(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let params = query_params(raw);
     let ids = params.get("ids").map(|s| comma_list(s)).unwrap_or_default();
-    let fields = match params.get("fields").map(|f| field_indexes(f.split(','))) {
+    let view = st.org().case_fields(who);
+    let fields = match params
+        .get("fields")
+        .map(|f| field_indexes(&view, f.split(',')))
+    {
         None => None,
         Some(Ok(f)) => Some(f),
         Some(Err(r)) => return r.into_response(),
@@ -1188,6 +1419,7 @@ async fn retrieve_many_get(
 /// POST /composite/sobjects/Case with `{"ids": [...], "fields": [...]}`.
 async fn retrieve_many_post(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path((version, sobject)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -1222,10 +1454,12 @@ async fn retrieve_many_post(
     };
     let fields = match strings("fields") {
         Ok(None) => None,
-        Ok(Some(names)) => match field_indexes(names.iter().map(String::as_str)) {
-            Ok(f) => Some(f),
-            Err(r) => return r.into_response(),
-        },
+        Ok(Some(names)) => {
+            match field_indexes(&st.org().case_fields(who), names.iter().map(String::as_str)) {
+                Ok(f) => Some(f),
+                Err(r) => return r.into_response(),
+            }
+        }
         Err(r) => return r.into_response(),
     };
     retrieve_many(&st, &version, &sobject, &ids, fields)
@@ -1245,6 +1479,7 @@ struct QueryPage<'a> {
 
 fn page_response(
     version: &str,
+    row_type: &RowType,
     rows: &[Rendered],
     offset: usize,
     page_size: usize,
@@ -1259,7 +1494,7 @@ fn page_response(
             .get(offset..end)
             .unwrap_or_default()
             .iter()
-            .map(|r| rendered_json(version, r))
+            .map(|r| rendered_json(version, row_type, r))
             .collect(),
     };
     json_response(StatusCode::OK, &page)
@@ -1270,20 +1505,83 @@ fn locator_url(version: &str, query_all: bool, locator: &str, offset: usize) -> 
     format!("/services/data/{version}/{resource}/{locator}-{offset}")
 }
 
-async fn run_query(st: &Shared, version: &str, raw: Option<String>, query_all: bool) -> Response {
+/// The Case table for SOQL as `who` sees it (unreadable fields are not columns).
+pub(super) fn case_table(view: &[FieldDef]) -> soql::Table {
+    soql::Table {
+        object: "Case".into(),
+        columns: view
+            .iter()
+            .map(|f| soql::Column {
+                name: f.name.to_string(),
+                kind: f.kind,
+                filterable: f.filterable(),
+                col: f.col,
+            })
+            .collect(),
+        id_col: schema::ID,
+        deleted_col: Some(schema::IS_DELETED),
+    }
+}
+
+/// The `q` parameter, or the 400 for a missing one.
+pub(super) fn query_text(raw: Option<String>) -> Result<String, Reject> {
     let params = query_params(raw);
-    let Some(q) = params.get("q").filter(|q| !q.trim().is_empty()) else {
-        return bad_request(
-            "MALFORMED_QUERY",
-            "A query string must be provided in the q parameter",
-        );
+    params
+        .get("q")
+        .filter(|q| !q.trim().is_empty())
+        .cloned()
+        .ok_or_else(|| {
+            reject(
+                "MALFORMED_QUERY",
+                "A query string must be provided in the q parameter",
+            )
+        })
+}
+
+async fn run_query(
+    st: &Shared,
+    who: Principal,
+    version: &str,
+    raw: Option<String>,
+    query_all: bool,
+) -> Response {
+    let q = match query_text(raw) {
+        Ok(q) => q,
+        Err(r) => return r.into_response(),
     };
-    let parsed = match soql::parse(q) {
+    let q = q.as_str();
+    let raw_query = match soql::parse(q) {
         Ok(p) => p,
         Err(e) => return bad_request(e.code, &e.message),
     };
+    if !schema::is_case(raw_query.object()) {
+        let org = st.org();
+        let Some(table) = org.setup_table(raw_query.object()) else {
+            let e = soql::invalid_type(raw_query.object());
+            return bad_request(e.code, &e.message);
+        };
+        drop(org);
+        let parsed = match raw_query.bind(q, &soql::Table::simple(table.object, &table.columns)) {
+            Ok(p) => p,
+            Err(e) => return bad_request(e.code, &e.message),
+        };
+        let outcome = parsed.run(&table.rows, query_all);
+        let row_type = RowType {
+            object: table.object.to_string(),
+            tooling: false,
+        };
+        return setup_http::small_result(version, &row_type, outcome, None);
+    }
     let mut org = st.org();
+    let parsed = match raw_query.bind(q, &case_table(&org.case_fields(who))) {
+        Ok(p) => p,
+        Err(e) => return bad_request(e.code, &e.message),
+    };
     let outcome = parsed.run(org.rows(), query_all);
+    let row_type = RowType {
+        object: "Case".into(),
+        tooling: false,
+    };
     if outcome.count_only {
         return json_response(
             StatusCode::OK,
@@ -1293,26 +1591,32 @@ async fn run_query(st: &Shared, version: &str, raw: Option<String>, query_all: b
     let page_size = st.page_size;
     if outcome.rows.len() <= page_size {
         drop(org);
-        return page_response(version, &outcome.rows, 0, page_size, None);
+        return page_response(version, &row_type, &outcome.rows, 0, page_size, None);
     }
     // Snapshot the whole result set; later pages read from it, not from the live org.
     let rows = Arc::new(outcome.rows);
-    let locator = org.open_cursor(rows.clone(), query_all);
+    let locator = org.open_cursor(rows.clone(), query_all, row_type.clone());
     drop(org);
     let next = locator_url(version, query_all, &locator, page_size);
-    page_response(version, &rows, 0, page_size, Some(next))
+    page_response(version, &row_type, &rows, 0, page_size, Some(next))
 }
 
-async fn query(State(st): St, Path(version): Path<String>, RawQuery(raw): RawQuery) -> Response {
-    run_query(&st, &version, raw, false).await
+async fn query(
+    State(st): St,
+    Extension(who): Extension<Principal>,
+    Path(version): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    run_query(&st, who, &version, raw, false).await
 }
 
 async fn query_all(
     State(st): St,
+    Extension(who): Extension<Principal>,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    run_query(&st, &version, raw, true).await
+    run_query(&st, who, &version, raw, true).await
 }
 
 /// GET /query/{locator}-{offset}: the next page of a snapshot.
@@ -1324,8 +1628,8 @@ async fn query_more(State(st): St, Path((version, locator)): Path<(String, Strin
     let Ok(offset) = offset.parse::<usize>() else {
         return invalid();
     };
-    let (rows, query_all) = match st.org().cursor(id) {
-        Some(c) => (c.rows.clone(), c.query_all),
+    let (rows, query_all, row_type) = match st.org().cursor(id) {
+        Some(c) => (c.rows.clone(), c.query_all, c.row_type.clone()),
         None => return invalid(),
     };
     if offset >= rows.len() {
@@ -1335,7 +1639,7 @@ async fn query_more(State(st): St, Path((version, locator)): Path<(String, Strin
     let next_offset = offset.saturating_add(page_size);
     let next =
         (next_offset < rows.len()).then(|| locator_url(&version, query_all, id, next_offset));
-    page_response(&version, &rows, offset, page_size, next)
+    page_response(&version, &row_type, &rows, offset, page_size, next)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@ mod faults;
 mod http;
 mod ids;
 mod oauth;
+mod org_setup;
 mod schema;
+mod setup;
+mod setup_http;
 mod soql;
 mod store;
 
@@ -19,6 +22,7 @@ use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultTarget};
+pub use setup::{CaseAccess, FieldMetadata, FieldType, Setup, SetupError};
 
 /// The credentials the sandbox accepts. The defaults are test credentials, not secrets.
 #[derive(Clone, PartialEq, Eq)]
@@ -83,8 +87,18 @@ pub struct SandboxConfig {
     /// `Sforce-Limit-Info` and `/limits` report). Default: 15,000 and never refused.
     pub api_limit: Option<u64>,
     /// ExternalID__c is a Unique field (default). When false, duplicates can be stored and
-    /// upserts that match several Cases answer 300 / DUPLICATE_EXTERNAL_ID.
+    /// upserts that match several Cases answer 300 / DUPLICATE_EXTERNAL_ID. (Complete setup.)
     pub external_id_unique: bool,
+    /// The org's setup at start: `Complete` (default: the seven Case fields, readable and
+    /// writable by the integration user) or `Blank` (none of them).
+    pub setup: Setup,
+    /// The integration user has "Customize Application" and "View Setup" (default true).
+    /// Without: Tooling queries answer 400 INSUFFICIENT_ACCESS, and Tooling writes and
+    /// PermissionSet / FieldPermissions / PermissionSetAssignment writes answer 400
+    /// INSUFFICIENT_ACCESS_OR_READONLY.
+    pub user_can_customize: bool,
+    /// The integration user's Create and Delete permissions on Case (default both).
+    pub user_case_access: CaseAccess,
     /// Behaviour where Salesforce's documentation and reports disagree.
     pub quirks: Quirks,
 }
@@ -103,6 +117,9 @@ impl Default for SandboxConfig {
             session_ttl_s: None,
             api_limit: None,
             external_id_unique: true,
+            setup: Setup::Complete,
+            user_can_customize: true,
+            user_case_access: CaseAccess::default(),
             quirks: Quirks::default(),
         }
     }
@@ -164,6 +181,9 @@ pub enum SandboxError {
     Tls(String),
 }
 
+/// The external-id field the console pushes with.
+const EXTERNAL_ID_FIELD: &str = "ExternalID__c";
+
 /// State shared by every request handler.
 pub(crate) struct Shared {
     org: Mutex<store::Org>,
@@ -175,6 +195,8 @@ pub(crate) struct Shared {
     session_ttl: Option<Duration>,
     api_limit: Option<u64>,
     quirks: Quirks,
+    /// The setup the org started with (for the banner).
+    setup: Setup,
 }
 
 impl Shared {
@@ -235,7 +257,11 @@ impl Sandbox {
         let listener = std::net::TcpListener::bind(config.bind).map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let mut org = store::Org::new(&config.credentials.username);
-        org.external_id_unique = config.external_id_unique;
+        if config.setup == Setup::Complete {
+            org.apply_complete_setup(config.external_id_unique);
+        }
+        org.user_can_customize = config.user_can_customize;
+        org.case_access = config.user_case_access;
         org.length_in_code_points = config.quirks.length_in_code_points;
         org.delete_failure_id = config.quirks.delete_failure_id;
         let shared = Arc::new(Shared {
@@ -248,6 +274,7 @@ impl Sandbox {
             session_ttl: config.session_ttl_s.map(Duration::from_secs),
             api_limit: config.api_limit,
             quirks: config.quirks,
+            setup: config.setup,
         });
         let app = http::router(shared.clone()).into_make_service();
         let handle: Handle<SocketAddr> = Handle::new();
@@ -325,7 +352,81 @@ impl Sandbox {
     /// value (create them with collections create); upserts of such a value then answer
     /// 300 (single record) or DUPLICATE_EXTERNAL_ID (collections).
     pub fn set_external_id_unique(&self, unique: bool) {
-        self.shared.org().external_id_unique = unique;
+        self.shared.org().force_unique(EXTERNAL_ID_FIELD, unique);
+    }
+
+    /// A session of an org administrator, for tests that change the org "the way an admin
+    /// would" through the HTTP API: it sees every field whatever the field permissions, and
+    /// may use the Tooling API and change permission sets even when the integration user
+    /// may not. (Also `POST /__sandbox/admin-session`.)
+    pub fn admin_token(&self) -> Option<String> {
+        let mut org = self.shared.org();
+        let token = oauth::new_access_token(org.org_id15())?;
+        org.add_session(token.clone(), setup::Principal::Admin);
+        Some(token)
+    }
+
+    /// Admin action: removes every field permission of one Case field ("X__c"), so the
+    /// integration user no longer sees it. Returns how many rows went.
+    pub fn admin_revoke_field_access(&self, field: &str) -> usize {
+        self.shared.org().revoke_field_access(field)
+    }
+
+    /// Admin action: sets read/edit on one field in the integration user's profile.
+    pub fn admin_grant_field_access(
+        &self,
+        field: &str,
+        read: bool,
+        edit: bool,
+    ) -> Result<(), SetupError> {
+        self.shared
+            .org()
+            .grant_profile_field_access(field, read, edit)
+    }
+
+    /// Admin action: creates a Case field ("X__c") with this metadata, or replaces the
+    /// metadata of the existing one, with the checks the Tooling API makes (a type change
+    /// or narrowing below stored data is refused). Returns the CustomField id. A new field
+    /// gets no field permissions.
+    pub fn admin_set_field(
+        &self,
+        field: &str,
+        metadata: FieldMetadata,
+    ) -> Result<String, SetupError> {
+        let mut org = self.shared.org();
+        let admin = setup::Principal::Admin;
+        let existing = org.custom_field_named(field).map(|f| f.id.clone());
+        match existing {
+            Some(id) => org.update_field(admin, &id, None, metadata).map(|()| id),
+            None => org.create_field(admin, &format!("Case.{field}"), metadata),
+        }
+    }
+
+    /// Admin action: deletes a Case field ("X__c") and its values. False when there is none.
+    pub fn admin_delete_field(&self, field: &str) -> bool {
+        let mut org = self.shared.org();
+        let Some(id) = org.custom_field_named(field).map(|f| f.id.clone()) else {
+            return false;
+        };
+        org.delete_field(setup::Principal::Admin, &id).is_ok()
+    }
+
+    /// The metadata of a Case field ("X__c"), when it exists.
+    pub fn field_metadata(&self, field: &str) -> Option<FieldMetadata> {
+        self.shared
+            .org()
+            .custom_field_named(field)
+            .map(|f| f.metadata.clone())
+    }
+
+    /// Whether the integration user has "Customize Application" / "View Setup".
+    pub fn set_user_can_customize(&self, can: bool) {
+        self.shared.org().user_can_customize = can;
+    }
+
+    /// The integration user's Create/Delete permissions on Case.
+    pub fn set_user_case_access(&self, access: CaseAccess) {
+        self.shared.org().case_access = access;
     }
 
     /// Sets the daily usage counter, e.g. to just below `api_limit`.
@@ -393,6 +494,21 @@ impl Sandbox {
         }
         if let Some(limit) = s.api_limit {
             knobs.push(format!("API limit {limit} requests"));
+        }
+        if s.setup == Setup::Blank {
+            knobs.push("blank org (none of the seven Case fields)".to_string());
+        }
+        {
+            let org = s.org();
+            if !org.user_can_customize {
+                knobs.push("user without Customize Application / View Setup".to_string());
+            }
+            if !org.case_access.create {
+                knobs.push("user cannot create Cases".to_string());
+            }
+            if !org.case_access.delete {
+                knobs.push("user cannot delete Cases".to_string());
+            }
         }
         if !knobs.is_empty() {
             line.push_str(&format!(" — {}", knobs.join(", ")));

@@ -87,7 +87,7 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 /// Unguessable session id: org id, '!', then 48 random bytes.
-fn new_access_token(org_id15: &str) -> Option<String> {
+pub(super) fn new_access_token(org_id15: &str) -> Option<String> {
     let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes).ok()?;
     Some(format!("{org_id15}!{}", URL_SAFE_NO_PAD.encode(bytes)))
@@ -167,7 +167,7 @@ pub async fn token(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             "could not generate a session id",
         );
     };
-    org.add_session(access_token.clone());
+    org.add_session(access_token.clone(), super::setup::Principal::Integration);
     let id = format!("{}/id/{}/{}", st.base_url, org.org_id, org.user_id);
     drop(org);
     let issued_at = jiff::Timestamp::now().as_millisecond().to_string();

@@ -1,6 +1,7 @@
-//! A small SOQL subset for Case: tokenizer, recursive-descent parser and evaluator.
+//! A small SOQL subset: tokenizer, recursive-descent parser and evaluator, over Case or any
+//! table of setup records (permission sets, Tooling `CustomField`, …).
 //!
-//! SELECT f1, f2 | COUNT() FROM Case [WHERE cond [AND cond]*]
+//! SELECT f1, f2 | COUNT() FROM Object [WHERE cond [AND cond]*]
 //!   [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], …] [LIMIT n]
 //! cond := f = lit | f != lit | f <> lit | f IN (lit, …)
 
@@ -9,8 +10,8 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::ids;
-use super::schema::{self, FIELDS, Kind};
-use super::store::Rendered;
+use super::schema::Kind;
+use super::store::{Rendered, cell};
 
 #[derive(Debug, PartialEq)]
 pub struct QueryError {
@@ -250,7 +251,7 @@ struct RawOrder {
 }
 
 #[derive(Debug)]
-struct RawQuery {
+pub struct RawQuery {
     count: bool,
     fields: Vec<Name>,
     object: Name,
@@ -458,26 +459,83 @@ enum Needle {
     /// Lower-cased text (or upper-cased 18-char key for id fields).
     Text(String),
     Bool(bool),
+    Num(f64),
     /// An id literal that cannot match anything.
     Never,
+}
+
+/// One queryable column of a table: its name, kind, whether WHERE/ORDER BY may use it,
+/// and where rows keep its value.
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+    pub filterable: bool,
+    pub col: usize,
+}
+
+/// What a query runs over: the object, the columns the caller may see, the id column, and
+/// the soft-delete flag column (Case only).
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub object: String,
+    pub columns: Vec<Column>,
+    pub id_col: usize,
+    pub deleted_col: Option<usize>,
+}
+
+impl Table {
+    /// A table whose rows hold the columns in order (setup records).
+    pub fn simple(object: &str, columns: &[(&str, Kind)]) -> Self {
+        Self {
+            object: object.to_string(),
+            columns: columns
+                .iter()
+                .enumerate()
+                .map(|(col, (name, kind))| Column {
+                    name: name.to_string(),
+                    kind: *kind,
+                    filterable: *kind != Kind::Complex,
+                    col,
+                })
+                .collect(),
+            id_col: 0,
+            deleted_col: None,
+        }
+    }
+
+    fn column(&self, name: &Name) -> Result<&Column, QueryError> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&name.text))
+            .ok_or_else(|| QueryError {
+                code: "INVALID_FIELD",
+                message: format!(
+                    "No such column '{}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+                    name.text, self.object
+                ),
+            })
+    }
 }
 
 #[derive(Debug)]
 enum Cond {
     Cmp {
-        field: usize,
+        col: usize,
+        kind: Kind,
         negate: bool,
         needle: Needle,
     },
     In {
-        field: usize,
+        col: usize,
+        kind: Kind,
         needles: Vec<Needle>,
     },
 }
 
 #[derive(Debug)]
 struct Order {
-    field: usize,
+    col: usize,
     desc: bool,
     nulls_first: bool,
 }
@@ -485,133 +543,141 @@ struct Order {
 #[derive(Debug)]
 pub struct Query {
     count: bool,
-    fields: Vec<usize>,
+    /// (canonical name, row column)
+    fields: Vec<(String, usize)>,
     conds: Vec<Cond>,
     order: Vec<Order>,
     limit: Option<usize>,
+    id_col: usize,
+    deleted_col: Option<usize>,
 }
 
-fn no_such_column(name: &str) -> QueryError {
-    QueryError {
-        code: "INVALID_FIELD",
-        message: format!(
-            "No such column '{name}' on entity 'Case'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
-        ),
-    }
-}
-
-fn resolve(name: &Name) -> Result<usize, QueryError> {
-    schema::field_index(&name.text).ok_or_else(|| no_such_column(&name.text))
-}
-
-fn needle(field: usize, lit: &Literal) -> Result<Needle, QueryError> {
-    let def = &FIELDS[field];
+fn needle(column: &Column, lit: &Literal) -> Result<Needle, QueryError> {
     let wrong = |want: &str| QueryError {
         code: "INVALID_QUERY_FILTER_OPERATOR",
         message: format!(
             "value of filter criterion for field '{}' must be of type {want}",
-            def.name
+            column.name
         ),
     };
-    match (def.kind, lit) {
+    let textual = matches!(
+        column.kind,
+        Kind::String | Kind::Textarea | Kind::Picklist | Kind::Email
+    );
+    match (column.kind, lit) {
         (_, Literal::Null) => Ok(Needle::Null),
         (Kind::Id | Kind::Reference, Literal::Str(s)) => {
             Ok(ids::key(s).map_or(Needle::Never, Needle::Text))
         }
-        (_, Literal::Str(s)) if def.is_text() => Ok(Needle::Text(s.to_lowercase())),
+        (_, Literal::Str(s)) if textual => Ok(Needle::Text(s.to_lowercase())),
         (Kind::Boolean, Literal::Bool(b)) => Ok(Needle::Bool(*b)),
         (Kind::Boolean, _) => Err(wrong("boolean")),
+        (Kind::Double, Literal::Num(n)) => n
+            .parse::<f64>()
+            .map(Needle::Num)
+            .map_err(|_| wrong("double")),
+        (Kind::Double, _) => Err(wrong("double and should not be enclosed in quotes")),
         (Kind::DateTime, _) => Err(wrong("dateTime and should not be enclosed in quotes")),
         _ => Err(wrong("string and should be enclosed in quotes")),
     }
 }
 
-/// Parses and checks a query. INVALID_TYPE for objects other than Case.
-pub fn parse(query: &str) -> Result<Query, QueryError> {
+/// Parses a query; `RawQuery::bind` then checks it against the table of its object.
+pub fn parse(query: &str) -> Result<RawQuery, QueryError> {
     let tokens = tokenize(query)?;
-    let raw = Parser {
+    Parser {
         query,
         tokens,
         at: 0,
     }
-    .parse()?;
-    if !schema::is_case(&raw.object.text) {
-        return Err(QueryError {
-            code: "INVALID_TYPE",
-            message: format!(
-                "sObject type '{}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.",
-                raw.object.text
-            ),
-        });
+    .parse()
+}
+
+/// The error for a FROM object that is not there (or not for this caller).
+pub fn invalid_type(object: &str) -> QueryError {
+    QueryError {
+        code: "INVALID_TYPE",
+        message: format!(
+            "sObject type '{object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
     }
-    let mut fields = Vec::new();
-    for name in &raw.fields {
-        let f = resolve(name)?;
-        if fields.contains(&f) {
-            return Err(malformed(
-                query,
-                name.pos,
-                &format!("duplicate field selected: {}", FIELDS[f].name),
-            ));
+}
+
+impl RawQuery {
+    /// The FROM object as written.
+    pub fn object(&self) -> &str {
+        &self.object.text
+    }
+
+    /// Resolves names against `table`: INVALID_FIELD for a column the caller cannot see.
+    pub fn bind(&self, query: &str, table: &Table) -> Result<Query, QueryError> {
+        let mut fields: Vec<(String, usize)> = Vec::new();
+        for name in &self.fields {
+            let c = table.column(name)?;
+            if fields.iter().any(|(n, _)| *n == c.name) {
+                return Err(malformed(
+                    query,
+                    name.pos,
+                    &format!("duplicate field selected: {}", c.name),
+                ));
+            }
+            fields.push((c.name.clone(), c.col));
         }
-        fields.push(f);
-    }
-    let mut conds = Vec::new();
-    for cond in &raw.conds {
-        let name = match cond {
-            RawCond::Cmp { field, .. } | RawCond::In { field, .. } => field,
-        };
-        let field = resolve(name)?;
-        if !FIELDS[field].filterable() {
-            return Err(QueryError {
-                code: "INVALID_FIELD",
-                message: format!(
-                    "field '{}' can not be filtered in a query call",
-                    FIELDS[field].name
-                ),
+        let mut conds = Vec::new();
+        for cond in &self.conds {
+            let name = match cond {
+                RawCond::Cmp { field, .. } | RawCond::In { field, .. } => field,
+            };
+            let c = table.column(name)?;
+            if !c.filterable {
+                return Err(QueryError {
+                    code: "INVALID_FIELD",
+                    message: format!("field '{}' can not be filtered in a query call", c.name),
+                });
+            }
+            conds.push(match cond {
+                RawCond::Cmp { negate, value, .. } => Cond::Cmp {
+                    col: c.col,
+                    kind: c.kind,
+                    negate: *negate,
+                    needle: needle(c, value)?,
+                },
+                RawCond::In { values, .. } => Cond::In {
+                    col: c.col,
+                    kind: c.kind,
+                    needles: values
+                        .iter()
+                        .map(|v| needle(c, v))
+                        .collect::<Result<_, _>>()?,
+                },
             });
         }
-        conds.push(match cond {
-            RawCond::Cmp { negate, value, .. } => Cond::Cmp {
-                field,
-                negate: *negate,
-                needle: needle(field, value)?,
-            },
-            RawCond::In { values, .. } => Cond::In {
-                field,
-                needles: values
-                    .iter()
-                    .map(|v| needle(field, v))
-                    .collect::<Result<_, _>>()?,
-            },
-        });
-    }
-    let mut order = Vec::new();
-    for item in &raw.order {
-        let field = resolve(&item.field)?;
-        if !FIELDS[field].sortable() {
-            return Err(QueryError {
-                code: "INVALID_FIELD",
-                message: format!(
-                    "field '{}' can not be sorted in a query call",
-                    FIELDS[field].name
-                ),
+        let mut order = Vec::new();
+        for item in &self.order {
+            let c = table.column(&item.field)?;
+            if !c.filterable {
+                return Err(QueryError {
+                    code: "INVALID_FIELD",
+                    message: format!("field '{}' can not be sorted in a query call", c.name),
+                });
+            }
+            order.push(Order {
+                col: c.col,
+                desc: item.desc,
+                // Salesforce: ascending puts nulls first, descending puts them last.
+                nulls_first: item.nulls_first.unwrap_or(!item.desc),
             });
         }
-        order.push(Order {
-            field,
-            desc: item.desc,
-            // Salesforce: ascending puts nulls first, descending puts them last.
-            nulls_first: item.nulls_first.unwrap_or(!item.desc),
-        });
+        Ok(Query {
+            count: self.count,
+            fields,
+            conds,
+            order,
+            limit: self.limit,
+            id_col: table.id_col,
+            deleted_col: table.deleted_col,
+        })
     }
-    Ok(Query {
-        count: raw.count,
-        fields,
-        conds,
-        order,
-        limit: raw.limit,
-    })
 }
 
 fn matches(kind: Kind, value: &Value, needle: &Needle) -> bool {
@@ -619,6 +685,7 @@ fn matches(kind: Kind, value: &Value, needle: &Needle) -> bool {
         (Needle::Null, v) => v.is_null(),
         (Needle::Never, _) => false,
         (Needle::Bool(b), Value::Bool(v)) => b == v,
+        (Needle::Num(n), Value::Number(v)) => v.as_f64() == Some(*n),
         (Needle::Text(t), Value::String(s)) => match kind {
             Kind::Id | Kind::Reference => s.eq_ignore_ascii_case(t),
             _ => s.to_lowercase() == *t,
@@ -634,6 +701,10 @@ fn compare(a: &Value, b: &Value) -> Ordering {
             .cmp(&y.to_lowercase())
             .then_with(|| x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         _ => Ordering::Equal,
     }
 }
@@ -646,21 +717,33 @@ pub struct Outcome {
 }
 
 impl Query {
+    /// Whether the query selects this column (case-insensitive).
+    pub fn selects(&self, name: &str) -> bool {
+        self.fields
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
     /// Runs over a snapshot of rows; `query_all` includes soft-deleted rows.
     pub fn run(&self, rows: &[Vec<Value>], query_all: bool) -> Outcome {
+        let deleted = |r: &[Value]| {
+            self.deleted_col
+                .is_some_and(|col| *cell(r, col) == Value::Bool(true))
+        };
         let mut hits: Vec<&Vec<Value>> = rows
             .iter()
-            .filter(|r| query_all || r[schema::IS_DELETED] != Value::Bool(true))
+            .filter(|r| query_all || !deleted(r))
             .filter(|r| {
                 self.conds.iter().all(|c| match c {
                     Cond::Cmp {
-                        field,
+                        col,
+                        kind,
                         negate,
                         needle,
-                    } => matches(FIELDS[*field].kind, &r[*field], needle) != *negate,
-                    Cond::In { field, needles } => needles
-                        .iter()
-                        .any(|n| matches(FIELDS[*field].kind, &r[*field], n)),
+                    } => matches(*kind, cell(r, *col), needle) != *negate,
+                    Cond::In { col, kind, needles } => {
+                        needles.iter().any(|n| matches(*kind, cell(r, *col), n))
+                    }
                 })
             })
             .collect();
@@ -669,7 +752,7 @@ impl Query {
                 self.order
                     .iter()
                     .map(|o| {
-                        let (x, y) = (&a[o.field], &b[o.field]);
+                        let (x, y) = (cell(a, o.col), cell(b, o.col));
                         match (x.is_null(), y.is_null()) {
                             (true, true) => Ordering::Equal,
                             (true, false) if o.nulls_first => Ordering::Less,
@@ -697,8 +780,15 @@ impl Query {
         let rendered: Vec<Rendered> = hits
             .into_iter()
             .map(|r| Rendered {
-                id: r[schema::ID].as_str().unwrap_or_default().to_string(),
-                fields: self.fields.iter().map(|&f| (f, r[f].clone())).collect(),
+                id: cell(r, self.id_col)
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                fields: self
+                    .fields
+                    .iter()
+                    .map(|(name, col)| (name.clone(), cell(r, *col).clone()))
+                    .collect(),
             })
             .collect();
         Outcome {
@@ -713,8 +803,48 @@ impl Query {
 mod tests {
     use super::*;
 
+    use crate::sandbox::schema::STANDARD;
+
+    fn case_table() -> Table {
+        let mut columns: Vec<Column> = STANDARD
+            .iter()
+            .map(|f| Column {
+                name: f.name.to_string(),
+                kind: f.kind,
+                filterable: f.filterable(),
+                col: f.col,
+            })
+            .collect();
+        columns.push(Column {
+            name: "ExternalID__c".into(),
+            kind: Kind::String,
+            filterable: true,
+            col: 11,
+        });
+        columns.push(Column {
+            name: "EmployeeNotes__c".into(),
+            kind: Kind::Textarea,
+            filterable: false,
+            col: 12,
+        });
+        Table {
+            object: "Case".into(),
+            columns,
+            id_col: 0,
+            deleted_col: Some(8),
+        }
+    }
+
+    fn parse_case(q: &str) -> Result<Query, QueryError> {
+        let raw = parse(q)?;
+        if !raw.object().eq_ignore_ascii_case("Case") {
+            return Err(invalid_type(raw.object()));
+        }
+        raw.bind(q, &case_table())
+    }
+
     fn err(q: &str) -> QueryError {
-        match parse(q) {
+        match parse_case(q) {
             Err(e) => e,
             Ok(parsed) => panic!("expected an error for {q}: {parsed:?}"),
         }
@@ -722,16 +852,19 @@ mod tests {
 
     #[test]
     fn parses_the_subset() {
-        let q = parse(
+        let q = parse_case(
             "select id, ExternalID__c from CASE where status != null and Origin IN ('Web','Phone') \
              AND IsDeleted = false order by CaseNumber desc nulls last, Subject limit 10",
         );
         let q = q.map_err(|e| e.message).unwrap_or_else(|m| panic!("{m}"));
-        assert_eq!(q.fields, vec![0, schema::EXTERNAL_ID]);
+        assert_eq!(
+            q.fields,
+            vec![("Id".to_string(), 0), ("ExternalID__c".to_string(), 11)]
+        );
         assert_eq!(q.conds.len(), 3);
         assert_eq!(q.order.len(), 2);
         assert_eq!(q.limit, Some(10));
-        assert!(parse("SELECT COUNT() FROM Case").is_ok_and(|q| q.count));
+        assert!(parse_case("SELECT COUNT() FROM Case").is_ok_and(|q| q.count));
     }
 
     #[test]

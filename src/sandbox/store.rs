@@ -1,4 +1,5 @@
-//! The in-memory org: Cases, sessions, API usage and query cursors.
+//! The in-memory org: Cases, sessions, API usage and query cursors. Its setup state
+//! (custom fields, permission sets) is changed through `org_setup.rs`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -9,13 +10,17 @@ use serde_json::{Map, Value};
 
 use super::ids;
 use super::schema::{
-    self, CASE_NUMBER, CREATED_DATE, EXTERNAL_ID, FIELDS, ID, IS_DELETED, Kind, LAST_MODIFIED_DATE,
-    OWNER_ID, PRIORITY, STATUS,
+    self, CASE_NUMBER, CREATED_DATE, FieldDef, ID, IS_DELETED, Kind, LAST_MODIFIED_DATE, OWNER_ID,
+    ObjectAccess, PRIORITY, STANDARD, STATUS,
+};
+use super::setup::{
+    Assignment, CaseAccess, CustomField, FieldPermission, FieldType, PermissionSet, Principal,
 };
 
 /// Fixed 15-char ids: stable for the process (and across runs, which helps snapshots).
 const ORG_ID15: &str = "00D5g000004SBox";
 const USER_ID15: &str = "0055g00000MFsbx";
+const PROFILE_ID15: &str = "00e5g000002Intg";
 /// Counters start high enough that generated ids mix digits and letters like real ones.
 const FIRST_RECORD_COUNTER: u64 = 62u64.pow(6) * 7 + 123_456;
 const FIRST_CASE_NUMBER: u64 = 1001;
@@ -74,21 +79,30 @@ impl SaveResult {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SaveMode {
     Create,
-    Upsert,
+    /// Upsert keyed on the external-id field in this row column.
+    Upsert(usize),
     /// Update of one known record (single-record PATCH).
     Update,
 }
 
-/// A row snapshot for query results: its id and the selected (field index, value) pairs.
+/// A row snapshot for query results: its id and the selected (field name, value) pairs.
 #[derive(Clone, Debug)]
 pub struct Rendered {
     pub id: String,
-    pub fields: Vec<(usize, Value)>,
+    pub fields: Vec<(String, Value)>,
+}
+
+/// What query result rows are, for their `attributes`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowType {
+    pub object: String,
+    pub tooling: bool,
 }
 
 pub struct Cursor {
     pub rows: Arc<Vec<Rendered>>,
     pub query_all: bool,
+    pub row_type: RowType,
 }
 
 pub enum Lookup<'a> {
@@ -103,52 +117,86 @@ enum Op {
     Update(usize, Vec<(usize, Value)>),
 }
 
+static NULL: Value = Value::Null;
+
+/// A row's value in column `col` (null past the row's end: a field added after it).
+pub fn cell(row: &[Value], col: usize) -> &Value {
+    row.get(col).unwrap_or(&NULL)
+}
+
 pub struct Org {
     pub org_id: String,
     pub user_id: String,
     pub username: String,
-    rows: Vec<Vec<Value>>,
+    pub profile_id: String,
+    pub(super) rows: Vec<Vec<Value>>,
     by_id: HashMap<String, usize>,
-    /// Lower-cased external id → live rows (more than one only when the field is not unique).
-    by_ext: HashMap<String, Vec<usize>>,
-    next_counter: u64,
+    /// Indexed custom field column → index key → live rows (more than one only when the
+    /// field is not unique). Indexed fields: external ids and unique fields.
+    pub(super) index: HashMap<usize, HashMap<String, Vec<usize>>>,
+    pub(super) next_counter: u64,
     next_case_number: u64,
-    /// Session id → when it was issued.
-    tokens: HashMap<String, Instant>,
+    /// Session id → when it was issued, and whose it is.
+    tokens: HashMap<String, (Instant, Principal)>,
     pub api_usage: u64,
-    /// Whether ExternalID__c is a Unique field (duplicates refused on write).
-    pub external_id_unique: bool,
     /// Text lengths in Unicode code points instead of UTF-16 code units.
     pub length_in_code_points: bool,
     /// Failed entries of a collections delete carry the id they were given.
     pub delete_failure_id: bool,
     cursors: HashMap<String, Cursor>,
     cursor_order: VecDeque<String>,
+    /// Custom fields on Case (Tooling `CustomField` records), in creation order.
+    pub(super) fields: Vec<CustomField>,
+    /// The next free row column for a new custom field.
+    pub(super) next_col: usize,
+    pub(super) permission_sets: Vec<PermissionSet>,
+    pub(super) field_permissions: Vec<FieldPermission>,
+    pub(super) assignments: Vec<Assignment>,
+    /// The integration user has "Customize Application" and "View Setup".
+    pub user_can_customize: bool,
+    /// The integration user's Create and Delete permissions on Case.
+    pub case_access: CaseAccess,
 }
 
 impl Org {
     pub fn new(username: &str) -> Self {
-        Self {
+        let mut org = Self {
             org_id: ids::to18(ORG_ID15).unwrap_or_default(),
             user_id: ids::to18(USER_ID15).unwrap_or_default(),
             username: username.to_string(),
+            profile_id: ids::to18(PROFILE_ID15).unwrap_or_default(),
             rows: Vec::new(),
             by_id: HashMap::new(),
-            by_ext: HashMap::new(),
+            index: HashMap::new(),
             next_counter: FIRST_RECORD_COUNTER,
             next_case_number: FIRST_CASE_NUMBER,
             tokens: HashMap::new(),
             api_usage: 0,
-            external_id_unique: true,
             length_in_code_points: false,
             delete_failure_id: true,
             cursors: HashMap::new(),
             cursor_order: VecDeque::new(),
-        }
+            fields: Vec::new(),
+            next_col: schema::FIRST_CUSTOM_COL,
+            permission_sets: Vec::new(),
+            field_permissions: Vec::new(),
+            assignments: Vec::new(),
+            user_can_customize: true,
+            case_access: CaseAccess::default(),
+        };
+        org.add_profile_permission_set();
+        org
     }
 
-    pub fn add_session(&mut self, token: String) {
-        self.tokens.insert(token, Instant::now());
+    /// A fresh record id with this key prefix.
+    pub(super) fn new_id(&mut self, prefix: &str) -> String {
+        let id = ids::make_id(prefix, self.next_counter);
+        self.next_counter += 1;
+        id
+    }
+
+    pub fn add_session(&mut self, token: String, who: Principal) {
+        self.tokens.insert(token, (Instant::now(), who));
     }
 
     /// Revoke: true when the session existed.
@@ -156,16 +204,22 @@ impl Org {
         self.tokens.remove(token).is_some()
     }
 
+    /// Whose session this is, when it is known and younger than `ttl` (when there is one).
+    /// Expired sessions are forgotten.
+    pub fn session(&mut self, token: &str, ttl: Option<Duration>) -> Option<Principal> {
+        match self.tokens.get(token) {
+            None => None,
+            Some((issued, _)) if ttl.is_some_and(|ttl| issued.elapsed() >= ttl) => {
+                self.tokens.remove(token);
+                None
+            }
+            Some((_, who)) => Some(*who),
+        }
+    }
+
     /// A known session younger than `ttl` (when there is one). Expired sessions are forgotten.
     pub fn session_valid(&mut self, token: &str, ttl: Option<Duration>) -> bool {
-        match self.tokens.get(token) {
-            None => false,
-            Some(issued) if ttl.is_some_and(|ttl| issued.elapsed() >= ttl) => {
-                self.tokens.remove(token);
-                false
-            }
-            Some(_) => true,
-        }
+        self.session(token, ttl).is_some()
     }
 
     pub fn session_count(&self) -> usize {
@@ -192,6 +246,49 @@ impl Org {
             .count()
     }
 
+    /// Case as `who` sees it: the standard fields, then the custom fields they can read
+    /// (writable only with edit access). Admin sessions see and may edit every field.
+    pub fn case_fields(&self, who: Principal) -> Vec<FieldDef> {
+        let access = self.field_access(who);
+        let mut out: Vec<FieldDef> = STANDARD.to_vec();
+        for field in &self.fields {
+            let mut def = field.def();
+            let (read, edit) = if who == Principal::Admin || field.metadata.required {
+                (true, true)
+            } else {
+                access
+                    .get(&field.full_name().to_ascii_lowercase())
+                    .copied()
+                    .unwrap_or((false, false))
+            };
+            if read {
+                def.writable = edit;
+                out.push(def);
+            }
+        }
+        out
+    }
+
+    /// Create/Delete on Case for `who` (an admin may do everything).
+    pub fn case_rights(&self, who: Principal) -> CaseAccess {
+        match who {
+            Principal::Admin => CaseAccess {
+                create: true,
+                delete: true,
+            },
+            Principal::Integration => self.case_access,
+        }
+    }
+
+    pub fn object_access(&self, who: Principal) -> ObjectAccess {
+        let rights = self.case_rights(who);
+        ObjectAccess {
+            createable: rights.create,
+            updateable: true,
+            deletable: rights.delete,
+        }
+    }
+
     fn row_index(&self, id: &str) -> Option<Result<usize, ()>> {
         let key = ids::key(id)?;
         Some(self.by_id.get(&key).copied().ok_or(()))
@@ -206,46 +303,107 @@ impl Org {
         }
     }
 
-    /// The live rows whose external id matches (case-insensitively); more than one only when
-    /// the field is not unique.
-    pub fn by_external_id(&self, value: &str) -> Vec<&[Value]> {
-        self.by_ext
-            .get(&value.to_lowercase())
+    /// The custom field whose values live in row column `col`.
+    pub(super) fn field_at(&self, col: usize) -> Option<&CustomField> {
+        self.fields.iter().find(|f| f.col == col)
+    }
+
+    /// The index key of a value of an indexed field: text lower-cased unless the field is
+    /// case-sensitive, numbers in one canonical form. None for null.
+    pub(super) fn index_key(&self, col: usize, value: &Value) -> Option<String> {
+        let case_sensitive = self
+            .field_at(col)
+            .is_some_and(|f| f.metadata.case_sensitive);
+        match value {
+            Value::Null => None,
+            Value::String(s) => {
+                let number = self
+                    .field_at(col)
+                    .is_some_and(|f| f.metadata.field_type == FieldType::Number);
+                match s.parse::<f64>() {
+                    Ok(n) if number => Some(n.to_string()),
+                    _ if case_sensitive => Some(s.clone()),
+                    _ => Some(s.to_lowercase()),
+                }
+            }
+            Value::Number(n) => Some(n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string())),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// The live rows whose value in column `col` (an indexed field) matches `value`; more
+    /// than one only when the field is not unique.
+    pub fn by_key(&self, col: usize, value: &str) -> Vec<&[Value]> {
+        let Some(key) = self.index_key(col, &Value::String(value.to_string())) else {
+            return Vec::new();
+        };
+        self.index
+            .get(&col)
+            .and_then(|keys| keys.get(&key))
             .map(|rows| rows.iter().map(|&i| self.rows[i].as_slice()).collect())
             .unwrap_or_default()
     }
 
-    fn index_ext(&mut self, ext: &str, i: usize) {
-        self.by_ext.entry(ext.to_lowercase()).or_default().push(i);
+    fn index_row(&mut self, i: usize) {
+        let cols: Vec<usize> = self.index.keys().copied().collect();
+        for col in cols {
+            if let Some(key) = self.index_key(col, cell(&self.rows[i], col)) {
+                self.index
+                    .entry(col)
+                    .or_default()
+                    .entry(key)
+                    .or_default()
+                    .push(i);
+            }
+        }
     }
 
-    fn unindex_ext(&mut self, ext: &str, i: usize) {
-        let key = ext.to_lowercase();
-        if let Some(rows) = self.by_ext.get_mut(&key) {
-            rows.retain(|&r| r != i);
-            if rows.is_empty() {
-                self.by_ext.remove(&key);
+    fn unindex_row(&mut self, i: usize) {
+        let cols: Vec<usize> = self.index.keys().copied().collect();
+        for col in cols {
+            if let Some(key) = self.index_key(col, cell(&self.rows[i], col))
+                && let Some(keys) = self.index.get_mut(&col)
+                && let Some(rows) = keys.get_mut(&key)
+            {
+                rows.retain(|&r| r != i);
+                if rows.is_empty() {
+                    keys.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the indexes after a field was created, changed or deleted.
+    pub(super) fn rebuild_index(&mut self) {
+        self.index = self
+            .fields
+            .iter()
+            .filter(|f| f.indexed())
+            .map(|f| (f.col, HashMap::new()))
+            .collect();
+        for i in 0..self.rows.len() {
+            if self.rows[i][IS_DELETED] != Value::Bool(true) {
+                self.index_row(i);
             }
         }
     }
 
     /// Soft delete of one live record by row index.
     fn soft_delete(&mut self, i: usize) {
+        self.unindex_row(i);
         let row = &mut self.rows[i];
         row[IS_DELETED] = Value::Bool(true);
         row[LAST_MODIFIED_DATE] = Value::String(now_string());
-        if let Some(ext) = row[EXTERNAL_ID].as_str().map(str::to_string) {
-            self.unindex_ext(&ext, i);
-        }
     }
 
-    /// DELETE /sobjects/Case/{id}: Ok on success, else the lookup failure.
-    pub fn delete_one(&mut self, id: &str) -> Result<(), &'static str> {
+    /// DELETE /sobjects/Case/{id}: Ok on success, else the error code.
+    pub fn delete_one(&mut self, id: &str, who: Principal) -> Result<(), &'static str> {
         match self.row_index(id) {
             None | Some(Err(())) => Err("NOT_FOUND"),
             Some(Ok(i)) if self.rows[i][IS_DELETED] == Value::Bool(true) => {
                 Err("ENTITY_IS_DELETED")
             }
+            Some(Ok(_)) if !self.case_rights(who).delete => Err(INSUFFICIENT),
             Some(Ok(i)) => {
                 self.soft_delete(i);
                 Ok(())
@@ -261,7 +419,9 @@ impl Org {
         input: &[String],
         all_or_none: bool,
         locked: Option<usize>,
+        who: Principal,
     ) -> Vec<SaveResult> {
+        let can_delete = self.case_rights(who).delete;
         let mut planned: HashSet<usize> = HashSet::new();
         let mut outcome: Vec<Result<usize, (Option<String>, RecordError)>> = Vec::new();
         for id in input {
@@ -286,6 +446,7 @@ impl Org {
                         RecordError::new("ENTITY_IS_DELETED", "entity is deleted", vec![]),
                     ))
                 }
+                Some(Ok(i)) if !can_delete => Err((Some(self.id_of(i)), insufficient_access())),
                 Some(Ok(i)) => {
                     planned.insert(i);
                     Ok(i)
@@ -337,30 +498,49 @@ impl Org {
         self.rows[i][ID].as_str().unwrap_or_default().to_string()
     }
 
-    /// Checks one record body in Salesforce's order: unknown field, read-only field, value
-    /// type, length, owner. Returns the (field, value) pairs to write.
+    fn text_length(&self, s: &str) -> usize {
+        if self.length_in_code_points {
+            s.chars().count()
+        } else {
+            s.encode_utf16().count()
+        }
+    }
+
+    /// The longest stored value (live or deleted) in column `col`, in this org's length unit.
+    pub(super) fn longest_value(&self, col: usize) -> usize {
+        self.rows
+            .iter()
+            .filter_map(|r| cell(r, col).as_str())
+            .map(|s| self.text_length(s))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Checks one record body in Salesforce's order: unknown or unreadable field, read-only
+    /// field, value type, length, owner. Returns the (row column, value) pairs to write.
     fn validate_fields(
         &self,
+        view: &[FieldDef],
         record: &Map<String, Value>,
     ) -> Result<Vec<(usize, Value)>, RecordError> {
-        let mut resolved = Vec::new();
+        let mut resolved: Vec<(&FieldDef, &Value)> = Vec::new();
         for (name, value) in record {
             if name == "attributes" {
                 continue;
             }
-            let Some(index) = schema::field_index(name) else {
+            let Some(def) = schema::find(view, name) else {
                 return Err(RecordError::new(
                     "INVALID_FIELD",
                     format!("No such column '{name}' on sobject of type Case"),
                     vec![],
                 ));
             };
-            resolved.push((index, value));
+            resolved.push((def, value));
         }
         let read_only: Vec<String> = resolved
             .iter()
-            .filter(|(i, _)| !FIELDS[*i].writable)
-            .map(|(i, _)| FIELDS[*i].name.to_string())
+            .filter(|(def, _)| !def.writable)
+            .map(|(def, _)| def.name.to_string())
             .collect();
         if !read_only.is_empty() {
             return Err(RecordError::new(
@@ -372,71 +552,112 @@ impl Org {
                 read_only,
             ));
         }
-        let mut out = Vec::with_capacity(resolved.len());
-        for (index, value) in resolved {
-            let field = &FIELDS[index];
-            let text = match value {
-                Value::Null => None,
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Bool(b) => Some(b.to_string()),
-                Value::Array(_) | Value::Object(_) => {
-                    return Err(RecordError::new(
-                        "INVALID_TYPE_ON_FIELD_IN_RECORD",
-                        format!("{}: value not of required type: {value}", field.label),
-                        vec![field.name.to_string()],
-                    ));
+        let mut out: Vec<(&FieldDef, Value)> = Vec::with_capacity(resolved.len());
+        for (def, value) in resolved {
+            let wrong_type = || {
+                RecordError::new(
+                    "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                    format!("{}: value not of required type: {value}", def.label),
+                    vec![def.name.to_string()],
+                )
+            };
+            let converted = match def.kind {
+                Kind::Double => match value {
+                    Value::Null => Value::Null,
+                    Value::Number(_) => value.clone(),
+                    Value::String(s) if s.trim().is_empty() => Value::Null,
+                    Value::String(s) => s
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map(Value::Number)
+                        .ok_or_else(wrong_type)?,
+                    _ => return Err(wrong_type()),
+                },
+                Kind::Boolean => match value {
+                    // A checkbox is never null: null stores false.
+                    Value::Null => Value::Bool(false),
+                    Value::Bool(_) => value.clone(),
+                    Value::String(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
+                    Value::String(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
+                    _ => return Err(wrong_type()),
+                },
+                _ => {
+                    let text = match value {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        Value::Array(_) | Value::Object(_) => return Err(wrong_type()),
+                    };
+                    // Salesforce stores an empty string as null.
+                    text.filter(|s| !s.is_empty())
+                        .map_or(Value::Null, Value::String)
                 }
             };
-            // Salesforce stores an empty string as null.
-            out.push((index, text.filter(|s| !s.is_empty())));
+            out.push((def, converted));
         }
-        for (index, text) in &out {
-            let field = &FIELDS[*index];
-            let length = |s: &str| {
-                if self.length_in_code_points {
-                    s.chars().count()
-                } else {
-                    s.encode_utf16().count()
+        for (def, value) in &out {
+            let Some(s) = value.as_str() else {
+                if let (Kind::Double, Some(n)) = (def.kind, value.as_f64()) {
+                    let int_digits = format!("{:.0}", n.abs().trunc())
+                        .trim_start_matches('0')
+                        .len();
+                    if int_digits > def.precision.saturating_sub(def.scale) {
+                        return Err(RecordError::new(
+                            "NUMBER_OUTSIDE_VALID_RANGE",
+                            format!(
+                                "{}: value outside of valid range on numeric field: {n}",
+                                def.label
+                            ),
+                            vec![def.name.to_string()],
+                        ));
+                    }
                 }
+                continue;
             };
-            if let Some(s) = text
-                && field.kind != Kind::Reference
-                && length(s) > field.length
-            {
+            if def.kind != Kind::Reference && self.text_length(s) > def.length {
                 return Err(RecordError::new(
                     "STRING_TOO_LONG",
                     format!(
                         "{}: data value too large: {s} (max length={})",
-                        field.label, field.length
+                        def.label, def.length
                     ),
-                    vec![field.name.to_string()],
+                    vec![def.name.to_string()],
+                ));
+            }
+            if def.kind == Kind::Email && !valid_email(s) {
+                return Err(RecordError::new(
+                    "INVALID_EMAIL_ADDRESS",
+                    format!("{}: invalid email address: {s}", def.label),
+                    vec![def.name.to_string()],
                 ));
             }
         }
         let mut values = Vec::with_capacity(out.len());
-        for (index, text) in out {
-            if index == OWNER_ID {
+        for (def, value) in out {
+            if def.col == OWNER_ID {
                 // The only owner this org knows is the integration user.
-                let ok = text.as_deref().and_then(ids::key) == ids::key(&self.user_id);
+                let ok = value.as_str().and_then(ids::key) == ids::key(&self.user_id);
                 if !ok {
                     return Err(RecordError::new(
                         "INVALID_CROSS_REFERENCE_KEY",
                         "invalid cross reference id",
-                        vec![FIELDS[OWNER_ID].name.to_string()],
+                        vec![STANDARD[OWNER_ID].name.to_string()],
                     ));
                 }
-                values.push((index, Value::String(self.user_id.clone())));
+                values.push((def.col, Value::String(self.user_id.clone())));
                 continue;
             }
-            values.push((index, text.map_or(Value::Null, Value::String)));
+            values.push((def.col, value));
         }
         Ok(values)
     }
 
-    /// Create, upsert (keyed on ExternalID__c) or update records. `target` is the row of a
-    /// single-record update; `locked` the position of a record that fails with
-    /// UNABLE_TO_LOCK_ROW (fault injection). Failures never write; allOrNone turns any
+    /// Create, upsert (keyed on an external-id field) or update records as `who`. `target`
+    /// is the row of a single-record update; `locked` the position of a record that fails
+    /// with UNABLE_TO_LOCK_ROW (fault injection). Failures never write; allOrNone turns any
     /// failure into a full rollback.
     pub fn save(
         &mut self,
@@ -445,11 +666,15 @@ impl Org {
         all_or_none: bool,
         target: Option<&str>,
         locked: Option<usize>,
+        who: Principal,
     ) -> Vec<SaveResult> {
-        let mut seen_ext: HashSet<String> = HashSet::new();
+        let view = self.case_fields(who);
+        let can_create = self.case_rights(who).create;
+        let mut seen: HashSet<(usize, String)> = HashSet::new();
         let mut plan: Vec<Result<Op, RecordError>> = Vec::with_capacity(records.len());
         for (position, record) in records.iter().enumerate() {
-            let planned = match self.plan_one(mode, record, &mut seen_ext, target) {
+            let planned = match self.plan_one(mode, &view, record, &mut seen, target) {
+                Ok(Op::Insert(_)) if !can_create => Err(insufficient_access()),
                 Ok(Op::Update(i, _)) if locked == Some(position) => {
                     Err(row_lock(Some(&self.id_of(i))))
                 }
@@ -466,6 +691,7 @@ impl Org {
                 .collect();
         }
         let now = now_string();
+        let upsert = matches!(mode, SaveMode::Upsert(_));
         plan.into_iter()
             .map(|p| match p {
                 Err(e) => SaveResult::failed(None, e),
@@ -475,7 +701,7 @@ impl Org {
                         id: Some(id),
                         success: true,
                         errors: vec![],
-                        created: (mode == SaveMode::Upsert).then_some(true),
+                        created: upsert.then_some(true),
                     }
                 }
                 Ok(Op::Update(i, values)) => {
@@ -484,7 +710,7 @@ impl Org {
                         id: Some(self.id_of(i)),
                         success: true,
                         errors: vec![],
-                        created: (mode == SaveMode::Upsert).then_some(false),
+                        created: upsert.then_some(false),
                     }
                 }
             })
@@ -494,83 +720,122 @@ impl Org {
     fn plan_one(
         &self,
         mode: SaveMode,
+        view: &[FieldDef],
         record: &Map<String, Value>,
-        seen_ext: &mut HashSet<String>,
+        seen: &mut HashSet<(usize, String)>,
         target: Option<&str>,
     ) -> Result<Op, RecordError> {
-        let values = self.validate_fields(record)?;
-        let ext = values
-            .iter()
-            .find(|(i, _)| *i == EXTERNAL_ID)
-            .and_then(|(_, v)| v.as_str())
-            .map(str::to_string);
-        let ext_name = FIELDS[EXTERNAL_ID].name;
-        match mode {
-            SaveMode::Upsert => {
-                let Some(ext) = ext else {
+        let values = self.validate_fields(view, record)?;
+        let op = match mode {
+            SaveMode::Upsert(key_col) => {
+                let key_name = view
+                    .iter()
+                    .find(|d| d.col == key_col)
+                    .map(|d| d.name.to_string())
+                    .unwrap_or_default();
+                let key_value = values
+                    .iter()
+                    .find(|(col, _)| *col == key_col)
+                    .map(|(_, v)| v);
+                let Some((key, shown)) = key_value.and_then(|v| {
+                    self.index_key(key_col, v)
+                        .map(|k| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                }) else {
                     return Err(RecordError::new(
                         "MISSING_ARGUMENT",
-                        format!("{ext_name} not specified"),
+                        format!("{key_name} not specified"),
                         vec![],
                     ));
                 };
-                let key = ext.to_lowercase();
-                if !seen_ext.insert(key.clone()) {
+                if !seen.insert((key_col, key.clone())) {
                     return Err(RecordError::new(
                         "DUPLICATE_EXTERNAL_ID",
-                        format!("Duplicate external id specified: {ext}"),
-                        vec![ext_name.to_string()],
+                        format!("Duplicate external id specified: {shown}"),
+                        vec![key_name],
                     ));
                 }
-                match self.by_ext.get(&key).map(Vec::as_slice) {
-                    None | Some([]) => Ok(Op::Insert(values)),
-                    Some([i]) => Ok(Op::Update(*i, values)),
-                    Some(_) => Err(RecordError::new(
-                        "DUPLICATE_EXTERNAL_ID",
-                        "A user-specified external ID matches more than one record during an upsert",
-                        vec![ext_name.to_string()],
-                    )),
+                match self
+                    .index
+                    .get(&key_col)
+                    .and_then(|keys| keys.get(&key))
+                    .map(Vec::as_slice)
+                {
+                    None | Some([]) => Op::Insert(values),
+                    Some([i]) => Op::Update(*i, values),
+                    Some(_) => {
+                        return Err(RecordError::new(
+                            "DUPLICATE_EXTERNAL_ID",
+                            "A user-specified external ID matches more than one record during an upsert",
+                            vec![key_name],
+                        ));
+                    }
                 }
             }
-            SaveMode::Create | SaveMode::Update => {
-                let own_row = match target {
-                    Some(id) => match self.row_index(id) {
-                        Some(Ok(i)) => Some(i),
-                        _ => {
-                            return Err(RecordError::new(
-                                "NOT_FOUND",
-                                "The requested resource does not exist",
-                                vec![],
-                            ));
-                        }
-                    },
-                    None => None,
-                };
-                if let Some(ext) = ext.filter(|_| self.external_id_unique) {
-                    let key = ext.to_lowercase();
-                    let clash = self
-                        .by_ext
-                        .get(&key)
-                        .and_then(|rows| rows.iter().copied().find(|&i| Some(i) != own_row));
-                    if let Some(i) = clash {
-                        return Err(duplicate_value(&self.id_of(i)));
+            SaveMode::Create | SaveMode::Update => match target {
+                Some(id) => match self.row_index(id) {
+                    Some(Ok(i)) => Op::Update(i, values),
+                    _ => {
+                        return Err(RecordError::new(
+                            "NOT_FOUND",
+                            "The requested resource does not exist",
+                            vec![],
+                        ));
                     }
-                    if !seen_ext.insert(key) {
-                        return Err(duplicate_value("a record in this request"));
-                    }
-                }
-                Ok(match own_row {
-                    Some(i) => Op::Update(i, values),
-                    None => Op::Insert(values),
-                })
+                },
+                None => Op::Insert(values),
+            },
+        };
+        let (own_row, values) = match &op {
+            Op::Insert(values) => (None, values),
+            Op::Update(i, values) => (Some(*i), values),
+        };
+        // Required custom fields: present and not null on insert, not cleared on update.
+        for def in view.iter().filter(|d| d.required) {
+            let given = values
+                .iter()
+                .find(|(col, _)| *col == def.col)
+                .map(|(_, v)| v);
+            let missing = match (own_row, given) {
+                (None, None) => true,
+                (_, Some(v)) => v.is_null(),
+                (Some(_), None) => false,
+            };
+            if missing {
+                return Err(RecordError::new(
+                    "REQUIRED_FIELD_MISSING",
+                    format!("Required fields are missing: [{}]", def.name),
+                    vec![def.name.to_string()],
+                ));
             }
         }
+        // Unique fields: no other live record, and no other record of this request.
+        for (col, value) in values {
+            let Some(field) = self.field_at(*col).filter(|f| f.metadata.unique) else {
+                continue;
+            };
+            let Some(key) = self.index_key(*col, value) else {
+                continue;
+            };
+            let name = field.api_name();
+            let clash = self
+                .index
+                .get(col)
+                .and_then(|keys| keys.get(&key))
+                .and_then(|rows| rows.iter().copied().find(|&i| Some(i) != own_row));
+            if let Some(i) = clash {
+                return Err(duplicate_value(&name, &self.id_of(i)));
+            }
+            let upsert_key = matches!(mode, SaveMode::Upsert(k) if k == *col);
+            if !upsert_key && !seen.insert((*col, key)) {
+                return Err(duplicate_value(&name, "a record in this request"));
+            }
+        }
+        Ok(op)
     }
 
     fn insert(&mut self, values: Vec<(usize, Value)>, now: &str) -> String {
-        let id = ids::make_id("500", self.next_counter);
-        self.next_counter += 1;
-        let mut row = vec![Value::Null; FIELDS.len()];
+        let id = self.new_id("500");
+        let mut row = vec![Value::Null; self.next_col];
         row[ID] = Value::String(id.clone());
         row[CASE_NUMBER] = Value::String(format!("{:08}", self.next_case_number));
         self.next_case_number += 1;
@@ -578,7 +843,9 @@ impl Org {
         row[CREATED_DATE] = Value::String(now.to_string());
         row[LAST_MODIFIED_DATE] = Value::String(now.to_string());
         for (i, v) in values {
-            row[i] = v;
+            if let Some(slot) = row.get_mut(i) {
+                *slot = v;
+            }
         }
         // Defaults apply when the caller sent nothing (or null) for these fields.
         for (field, default) in [(STATUS, "New"), (PRIORITY, "Medium")] {
@@ -589,37 +856,53 @@ impl Org {
         if row[OWNER_ID].is_null() {
             row[OWNER_ID] = Value::String(self.user_id.clone());
         }
+        for field in &self.fields {
+            if field.metadata.field_type == FieldType::Checkbox
+                && let Some(slot) = row.get_mut(field.col)
+                && slot.is_null()
+            {
+                *slot = Value::Bool(field.metadata.default_value.as_deref() == Some("true"));
+            }
+        }
         let index = self.rows.len();
-        let ext = row[EXTERNAL_ID].as_str().map(str::to_string);
         self.by_id.insert(id.to_ascii_uppercase(), index);
         self.rows.push(row);
-        if let Some(ext) = ext {
-            self.index_ext(&ext, index);
-        }
+        self.index_row(index);
         id
     }
 
     fn update(&mut self, i: usize, values: Vec<(usize, Value)>, now: &str) {
-        for (field, value) in values {
-            if field == EXTERNAL_ID {
-                if let Some(old) = self.rows[i][EXTERNAL_ID].as_str().map(str::to_string) {
-                    self.unindex_ext(&old, i);
-                }
-                if let Some(new) = value.as_str() {
-                    self.index_ext(new, i);
-                }
-            }
-            self.rows[i][field] = value;
+        self.unindex_row(i);
+        let width = self.next_col;
+        let row = &mut self.rows[i];
+        if row.len() < width {
+            row.resize(width, Value::Null);
         }
-        self.rows[i][LAST_MODIFIED_DATE] = Value::String(now.to_string());
+        for (col, value) in values {
+            if let Some(slot) = row.get_mut(col) {
+                *slot = value;
+            }
+        }
+        row[LAST_MODIFIED_DATE] = Value::String(now.to_string());
+        self.index_row(i);
     }
 
     /// Stores a result snapshot and returns its locator id.
-    pub fn open_cursor(&mut self, rows: Arc<Vec<Rendered>>, query_all: bool) -> String {
-        let locator = ids::make_id("01g", self.next_counter);
-        self.next_counter += 1;
-        self.cursors
-            .insert(locator.clone(), Cursor { rows, query_all });
+    pub fn open_cursor(
+        &mut self,
+        rows: Arc<Vec<Rendered>>,
+        query_all: bool,
+        row_type: RowType,
+    ) -> String {
+        let locator = self.new_id("01g");
+        self.cursors.insert(
+            locator.clone(),
+            Cursor {
+                rows,
+                query_all,
+                row_type,
+            },
+        );
         self.cursor_order.push_back(locator.clone());
         while self.cursor_order.len() > MAX_CURSORS {
             if let Some(old) = self.cursor_order.pop_front() {
@@ -634,8 +917,32 @@ impl Org {
     }
 }
 
-fn duplicate_value(other: &str) -> RecordError {
-    let name = FIELDS[EXTERNAL_ID].name;
+const INSUFFICIENT: &str = "INSUFFICIENT_ACCESS_OR_READONLY";
+
+fn insufficient_access() -> RecordError {
+    RecordError::new(
+        INSUFFICIENT,
+        "insufficient access rights on object id",
+        vec![],
+    )
+}
+
+/// Something@something.tld, no spaces: enough to refuse what Salesforce refuses.
+fn valid_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.chars().any(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
+fn duplicate_value(name: &str, other: &str) -> RecordError {
     RecordError::new(
         "DUPLICATE_VALUE",
         format!("duplicate value found: {name} duplicates value on record with id: {other}"),
@@ -678,20 +985,30 @@ mod tests {
     #[test]
     fn upsert_then_update_keeps_id() {
         let mut org = Org::new("u");
+        org.apply_complete_setup(true);
+        let who = Principal::Integration;
+        let key = org
+            .case_fields(who)
+            .iter()
+            .find(|f| f.name == "ExternalID__c")
+            .map(|f| f.col)
+            .unwrap_or_default();
         let r = org.save(
-            SaveMode::Upsert,
+            SaveMode::Upsert(key),
             &[rec(json!({"ExternalID__c": "MV-1", "subject": "a"}))],
             false,
             None,
             None,
+            who,
         );
         assert_eq!(r[0].created, Some(true));
         let r2 = org.save(
-            SaveMode::Upsert,
+            SaveMode::Upsert(key),
             &[rec(json!({"externalid__c": "mv-1", "Subject": null}))],
             false,
             None,
             None,
+            who,
         );
         assert_eq!(r2[0].created, Some(false));
         assert_eq!(r[0].id, r2[0].id);
