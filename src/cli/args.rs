@@ -29,8 +29,11 @@ pub enum Command {
     Demo,
     /// Serve a local Salesforce-compatible REST API for tests and trials.
     Sandbox(SandboxArgs),
-    /// Test the connection and check the seven Case fields.
+    /// Test the connection and check the org's setup (fields, access to Cases).
     Check(CheckArgs),
+    /// Check the seven Case fields, or repair them.
+    #[command(subcommand)]
+    Fields(FieldsCommand),
     /// Push the plan's now-moves as Cases (upsert by ExternalID__c).
     Push(PushArgs),
     /// Delete the Cases a plan created, as recorded in the ledger.
@@ -41,6 +44,26 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FieldsCommand {
+    /// One status per field; exit status 0 only when every field is ok.
+    Check(CheckArgs),
+    /// Create missing fields, widen short ones, grant access through a permission set.
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Do not ask before changing the org.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

@@ -7,14 +7,15 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
-use super::args::{ConnectionArgs, PushArgs, StatusArgs, UndoArgs};
+use super::args::{ConnectionArgs, FixArgs, PushArgs, StatusArgs, UndoArgs};
 use super::{EXIT_OK, EXIT_PARTIAL, Failure, resolve_settings};
 use crate::config::Paths;
 use crate::engine::{self, PushCounts, PushOutcome, UndoOutcome};
 use crate::ledger::{CaseState, Ledger};
 use crate::plan::{self, Disposition, MapOptions, Plan};
 use crate::salesforce::advice::explain;
-use crate::salesforce::{ConnectionInfo, FieldStatus, SalesforceClient, check_fields};
+use crate::salesforce::setup::{self, SetupReport, ToolingView};
+use crate::salesforce::{ConnectionInfo, SalesforceClient};
 
 fn print_json(value: &Value) {
     // serde_json cannot fail on a Value built here.
@@ -69,27 +70,59 @@ fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
     }
 }
 
+fn field_json(c: &crate::salesforce::FieldCheck) -> Value {
+    json!({
+        "name": c.spec.api_name,
+        "status": c.status.as_str(),
+        "detail": c.detail,
+        "expected": c.expected(),
+        "found": c.found,
+        "warnings": c.warnings,
+    })
+}
+
+fn print_fields(report: &SetupReport) {
+    println!("Case fields:");
+    for c in &report.checks {
+        println!(
+            "  {:<18} {:<16} {}",
+            c.spec.api_name,
+            c.status.as_str(),
+            c.found.as_deref().unwrap_or("-")
+        );
+        if !c.detail.is_empty() {
+            println!("      {}", c.detail);
+        }
+        for warning in &c.warnings {
+            println!("      warning: {warning}");
+        }
+    }
+    if let ToolingView::Unavailable(reason) = &report.tooling {
+        println!(
+            "  (this user may not read setup, so a field it cannot see may exist but be hidden: {reason})"
+        );
+    }
+}
+
+async fn inspect(client: &SalesforceClient) -> Result<SetupReport, Failure> {
+    setup::inspect(client)
+        .await
+        .map_err(|e| Failure::new(format!("cannot check the fields: {}", explain(&e))))
+}
+
+/// `moveforce check`: the connection, who and where, the fields, and the rights on Case.
 pub async fn check(args: &ConnectionArgs, paths: &Paths, as_json: bool) -> Result<u8, Failure> {
     let (client, info) = connect(args, paths).await?;
-    let described = client
-        .describe_case()
-        .await
-        .map_err(|e| Failure::new(format!("cannot describe Case: {}", explain(&e))))?;
-    let checks = check_fields(&described);
-    let ok = checks.iter().all(|c| c.status == FieldStatus::Ok);
+    let report = inspect(&client).await?;
+    let access = report.case_access_problems();
+    let ok = report.fields_ok() && access.is_empty();
     let info = client.connection().unwrap_or(info);
     if as_json {
         print_json(&json!({
             "ok": ok,
             "connection": connection_json(&info),
-            "fields": checks.iter().map(|c| json!({
-                "name": c.spec.api_name,
-                "status": c.status.as_str(),
-                "detail": c.detail,
-                "expected": c.expected(),
-                "found": c.found,
-                "warnings": c.warnings,
-            })).collect::<Vec<_>>(),
+            "case_access": {"create": report.case_createable, "delete": report.case_deletable, "problems": access},
+            "fields": report.checks.iter().map(field_json).collect::<Vec<_>>(),
         }));
     } else {
         println!("Connected to {} as {}", info.instance_url, info.username);
@@ -100,31 +133,120 @@ pub async fn check(args: &ConnectionArgs, paths: &Paths, as_json: bool) -> Resul
         if let Some((used, max)) = info.api_usage {
             println!("  API requests used: {used} of {max} (rolling 24 h)");
         }
-        println!("Case fields:");
-        for c in &checks {
-            println!(
-                "  {:<18} {:<16} {}",
-                c.spec.api_name,
-                c.status.as_str(),
-                c.expected()
-            );
-            if !c.detail.is_empty() {
-                println!("      {}", c.detail);
-            }
-            for warning in &c.warnings {
-                println!("      warning: {warning}");
-            }
+        for problem in &access {
+            println!("  problem: {problem}");
         }
+        print_fields(&report);
         println!(
             "{}",
             if ok {
                 "Ready to push."
             } else {
-                "Not ready: fix the fields above."
+                "Not ready: see above (`moveforce fields fix` repairs the fields)."
             }
         );
     }
     Ok(if ok { EXIT_OK } else { EXIT_PARTIAL })
+}
+
+/// `moveforce fields check`: one status per field; 0 only when every field is ok.
+pub async fn fields_check(
+    args: &ConnectionArgs,
+    paths: &Paths,
+    as_json: bool,
+) -> Result<u8, Failure> {
+    let (client, _) = connect(args, paths).await?;
+    let report = inspect(&client).await?;
+    let ok = report.fields_ok();
+    if as_json {
+        print_json(&json!({
+            "ok": ok,
+            "fields": report.checks.iter().map(field_json).collect::<Vec<_>>(),
+        }));
+    } else {
+        print_fields(&report);
+        println!(
+            "{}",
+            if ok {
+                "All seven fields are ok."
+            } else {
+                "Not ready: `moveforce fields fix` shows what it would repair."
+            }
+        );
+    }
+    Ok(if ok { EXIT_OK } else { EXIT_PARTIAL })
+}
+
+/// `moveforce fields fix`: shows the plan, asks, repairs, checks again.
+pub async fn fields_fix(paths: &Paths, fix: FixArgs) -> Result<u8, Failure> {
+    let (client, info) = connect(&fix.connection, paths).await?;
+    let report = inspect(&client).await?;
+    let plan = setup::plan_repair(&client, &report, &info.user_id)
+        .await
+        .map_err(|e| Failure::new(format!("cannot read the permission sets: {}", explain(&e))))?;
+    let planned: Vec<String> = plan.steps.iter().map(|s| s.describe()).collect();
+    if !fix.json {
+        if planned.is_empty() {
+            println!("Nothing to repair through the API.");
+        } else {
+            println!(
+                "moveforce will, in org {} ({}):",
+                info.org_id, info.instance_url
+            );
+            for step in &planned {
+                println!("  - {step}");
+            }
+        }
+        for manual in &plan.manual {
+            println!("  by hand: {manual}");
+        }
+    }
+    let outcomes = if plan.is_empty() {
+        Vec::new()
+    } else {
+        confirm(
+            &format!("Make these {} change(s) to the org?", planned.len()),
+            fix.yes,
+        )?;
+        setup::repair(&client, &plan, &info.user_id).await
+    };
+    let after = inspect(&client).await?;
+    let ok = after.fields_ok();
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    if fix.json {
+        print_json(&json!({
+            "ok": ok,
+            "steps": outcomes.iter().map(|o| json!({
+                "step": o.step,
+                "ok": o.result.is_ok(),
+                "error": o.result.as_ref().err(),
+            })).collect::<Vec<_>>(),
+            "manual": plan.manual,
+            "fields": after.checks.iter().map(field_json).collect::<Vec<_>>(),
+        }));
+    } else {
+        for outcome in &outcomes {
+            match &outcome.result {
+                Ok(()) => println!("  done: {}", outcome.step),
+                Err(e) => println!("  FAILED: {}: {e}", outcome.step),
+            }
+        }
+        println!("After the repair:");
+        print_fields(&after);
+        println!(
+            "{}",
+            if ok {
+                "All seven fields are ok."
+            } else {
+                "Not everything could be repaired: see above."
+            }
+        );
+    }
+    Ok(if ok && failed == 0 {
+        EXIT_OK
+    } else {
+        EXIT_PARTIAL
+    })
 }
 
 fn skipped_reason(mv: &plan::Move) -> String {

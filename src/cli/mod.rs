@@ -110,6 +110,12 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Demo) => demo().await,
         Some(Command::Sandbox(args)) => sandbox(args).await,
         Some(Command::Check(args)) => headless::check(&args.connection, &paths, args.json).await,
+        Some(Command::Fields(args::FieldsCommand::Check(args))) => {
+            headless::fields_check(&args.connection, &paths, args.json).await
+        }
+        Some(Command::Fields(args::FieldsCommand::Fix(args))) => {
+            headless::fields_fix(&paths, args).await
+        }
         Some(Command::Push(args)) => headless::push(&paths, args).await,
         Some(Command::Undo(args)) => headless::undo(&paths, args).await,
         Some(Command::Status(args)) => headless::status(&paths, args),

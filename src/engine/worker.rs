@@ -9,7 +9,8 @@ use tokio::sync::mpsc;
 use super::protocol::{Command, EngineEvent, PushOutcome, Request, UndoOutcome};
 use super::run::{self, RunOptions};
 use crate::ledger::Ledger;
-use crate::salesforce::{SalesforceClient, check_fields};
+use crate::salesforce::SalesforceClient;
+use crate::salesforce::advice::explain;
 
 /// Commands waiting beyond this are refused by `try_send`, so the UI never blocks.
 const COMMAND_QUEUE: usize = 32;
@@ -42,7 +43,7 @@ async fn serve(
                     Ok(c) => {
                         client = Some(c.clone());
                         tokio::spawn(async move {
-                            let result = c.login().await.map_err(|e| e.to_string());
+                            let result = c.login().await.map_err(|e| explain(&e));
                             let _ = events.send(EngineEvent::Connected { id, result }).await;
                         });
                     }
@@ -61,11 +62,10 @@ async fn serve(
                 let client = client.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => c
-                            .describe_case()
+                        Some(c) => crate::salesforce::setup::inspect(&c)
                             .await
-                            .map(|d| check_fields(&d))
-                            .map_err(|e| e.to_string()),
+                            .map(|report| report.checks)
+                            .map_err(|e| explain(&e)),
                         None => Err(NOT_CONNECTED.to_owned()),
                     };
                     let _ = events.send(EngineEvent::FieldsChecked { id, result }).await;

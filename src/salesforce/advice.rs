@@ -69,3 +69,127 @@ pub fn explain(err: &SfError) -> String {
         None => err.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::salesforce::ApiError;
+
+    fn auth(error: &str, description: &str) -> SfError {
+        SfError::Auth {
+            status: 400,
+            error: error.to_owned(),
+            description: description.to_owned(),
+        }
+    }
+
+    fn api(status: u16, code: &str) -> SfError {
+        SfError::Api {
+            status,
+            errors: vec![ApiError {
+                code: code.to_owned(),
+                message: "m".to_owned(),
+                fields: Vec::new(),
+            }],
+        }
+    }
+
+    fn says(err: SfError, words: &[&str]) {
+        let text = advice(&err).unwrap_or_default();
+        for word in words {
+            assert!(text.contains(word), "{err:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn wrong_host_for_client_credentials() {
+        says(
+            auth("invalid_grant", "request not supported on this domain"),
+            &["My Domain"],
+        );
+    }
+
+    #[test]
+    fn no_run_as_user() {
+        says(
+            auth("invalid_grant", "no client credentials user enabled"),
+            &["Run As"],
+        );
+    }
+
+    #[test]
+    fn authentication_failure_lists_every_cause_and_the_other_flow() {
+        says(
+            auth("invalid_grant", "authentication failure"),
+            &[
+                "password",
+                "security token",
+                "Login IP Ranges",
+                "Summer '23",
+                "client-credentials",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_consumer_key_mentions_the_delay() {
+        says(
+            auth("invalid_client_id", "client identifier invalid"),
+            &["2-10 minutes"],
+        );
+    }
+
+    #[test]
+    fn wrong_secret() {
+        says(
+            auth("invalid_client", "invalid client credentials"),
+            &["consumer secret"],
+        );
+    }
+
+    #[test]
+    fn flow_not_enabled() {
+        says(
+            auth("unsupported_grant_type", "grant type not supported"),
+            &["switch flows"],
+        );
+    }
+
+    #[test]
+    fn inactive_user() {
+        says(auth("inactive_user", "user is inactive"), &["inactive"]);
+    }
+
+    #[test]
+    fn api_disabled_for_the_user() {
+        says(api(403, "API_DISABLED_FOR_ORG"), &["API Enabled"]);
+        says(api(403, "API_CURRENTLY_DISABLED"), &["API Enabled"]);
+    }
+
+    #[test]
+    fn daily_limit() {
+        says(api(403, "REQUEST_LIMIT_EXCEEDED"), &["allowance"]);
+    }
+
+    #[test]
+    fn retired_version() {
+        says(api(410, "GONE"), &["newer"]);
+    }
+
+    #[test]
+    fn unreachable_host() {
+        says(
+            SfError::Transport {
+                url: "https://x".to_owned(),
+                reason: "cannot connect".to_owned(),
+            },
+            &["login URL"],
+        );
+    }
+
+    #[test]
+    fn unknown_errors_get_no_made_up_advice() {
+        assert_eq!(advice(&auth("weird", "thing")), None);
+        assert_eq!(advice(&api(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION")), None);
+    }
+}

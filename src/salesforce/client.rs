@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use tokio::sync::RwLock;
 
 use super::error::{ApiError, SfError};
-use super::types::{ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult};
+use super::types::{
+    CaseDescribe, ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult,
+};
 use crate::config::{ConnectionSettings, Flow};
 use crate::plan::CaseDraft;
 use crate::secret::Secret;
@@ -288,6 +290,18 @@ impl SalesforceClient {
     /// Asks the token endpoint for a session.
     async fn request_token(&self, generation: u64) -> Result<Session, SfError> {
         let login = check_url("the login URL", &self.settings.login_url)?;
+        // Salesforce refuses this combination with an opaque invalid_grant; say it plainly.
+        if self.settings.flow == Flow::ClientCredentials
+            && matches!(
+                login.host_str(),
+                Some("login.salesforce.com" | "test.salesforce.com")
+            )
+        {
+            return Err(SfError::Config(format!(
+                "the client-credentials flow only works against the org's My Domain URL (https://<domain>.my.salesforce.com), not {}; set the login URL to your My Domain",
+                login.as_str().trim_end_matches('/')
+            )));
+        }
         let url = login
             .join("/services/oauth2/token")
             .map_err(|e| SfError::Config(format!("bad login URL: {e}")))?;
@@ -474,7 +488,9 @@ impl SalesforceClient {
             if let SfError::Api { status: 410, .. } = err {
                 return Err(self.retired_version().await);
             }
-            if is_transient(&err) && attempt < self.retry.attempts {
+            // A POST that creates a record is not idempotent: after an ambiguous failure it
+            // is reported, never sent again (the caller checks what exists first).
+            if is_transient(&err) && method != Method::POST && attempt < self.retry.attempts {
                 self.retries
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let delay = self.retry.delay(attempt);
@@ -567,6 +583,64 @@ impl SalesforceClient {
 
     fn data_path(&self, rest: &str) -> String {
         format!("/services/data/v{}/{rest}", self.api_version())
+    }
+
+    /// A JSON resource under `/services/data/vXX.X/` (e.g. `tooling/sobjects/CustomField/ID`).
+    pub async fn get_json(&self, rest: &str) -> Result<Value, SfError> {
+        let (_, body) = self
+            .call(Method::GET, &self.data_path(rest), &[], None)
+            .await?;
+        serde_json::from_slice(&body.0).map_err(|e| decode(rest, e))
+    }
+
+    /// Creates a record (`sobjects/X` or `tooling/sobjects/X`) and returns its Id.
+    pub async fn create_record(&self, rest: &str, record: &Value) -> Result<String, SfError> {
+        let (_, body) = self
+            .call(Method::POST, &self.data_path(rest), &[], Some(record))
+            .await?;
+        let value: Value = serde_json::from_slice(&body.0).map_err(|e| decode(rest, e))?;
+        value
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| decode(rest, "created, but no id in the answer"))
+    }
+
+    /// Updates a record (`sobjects/X/ID` or `tooling/sobjects/X/ID`).
+    pub async fn update_record(&self, rest: &str, fields: &Value) -> Result<(), SfError> {
+        self.call(Method::PATCH, &self.data_path(rest), &[], Some(fields))
+            .await
+            .map(|_| ())
+    }
+
+    /// A Tooling API SOQL query (one page: setup objects are few).
+    pub async fn tooling_query(&self, soql: &str) -> Result<QueryResult, SfError> {
+        let (_, body) = self
+            .call(
+                Method::GET,
+                &self.data_path("tooling/query"),
+                &[("q", soql)],
+                None,
+            )
+            .await?;
+        let page = parse_query_page(&body.0)?;
+        Ok(QueryResult {
+            total_size: page.total_size,
+            records: page.records,
+        })
+    }
+
+    /// Case as this user sees it: its fields and whether Cases can be created and deleted.
+    pub async fn describe_case_object(&self) -> Result<CaseDescribe, SfError> {
+        let (_, body) = self
+            .call(
+                Method::GET,
+                &self.data_path("sobjects/Case/describe"),
+                &[],
+                None,
+            )
+            .await?;
+        serde_json::from_slice(&body.0).map_err(|e| decode("Case describe", e))
     }
 
     /// The fields of Case as this user sees them.
@@ -982,6 +1056,20 @@ mod tests {
             prop_assert!(!errors.is_empty());
             let _ = parse_query_page(&bytes);
         }
+    }
+
+    #[tokio::test]
+    async fn client_credentials_on_the_login_host_is_refused_before_any_request() {
+        let client = SalesforceClient::new(ConnectionSettings {
+            login_url: "https://login.salesforce.com".to_owned(),
+            flow: Flow::ClientCredentials,
+            client_id: "id".to_owned(),
+            client_secret: Secret::new("secret"),
+            ..Default::default()
+        })
+        .expect("client");
+        let err = client.login().await.expect_err("refused");
+        assert!(err.to_string().contains("My Domain"), "{err}");
     }
 
     #[test]

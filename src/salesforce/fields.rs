@@ -1,5 +1,6 @@
-//! Checking the seven custom Case fields against what the org's describe reports. Pure:
-//! takes the describe's field list, returns one verdict per field.
+//! Checking the seven custom Case fields against what the org reports. Pure: takes the
+//! describe's field list (what this user sees) and, when the user may read it, what the
+//! Tooling API knows of each field (what exists), and returns one verdict per field.
 
 use super::types::DescribeField;
 use crate::spec::{CUSTOM_FIELDS, CustomFieldSpec, FieldKind};
@@ -7,8 +8,10 @@ use crate::spec::{CUSTOM_FIELDS, CustomFieldSpec, FieldKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldStatus {
     Ok,
-    /// Not in describe: absent from the org, or hidden from this user by field-level security.
+    /// Not in the org (or not visible, when the Tooling API could not tell).
     Missing,
+    /// In the org, but this user cannot see it: field-level security.
+    Hidden,
     WrongType,
     WrongLength,
     NotExternalId,
@@ -21,6 +24,7 @@ impl FieldStatus {
         match self {
             FieldStatus::Ok => "ok",
             FieldStatus::Missing => "missing",
+            FieldStatus::Hidden => "hidden",
             FieldStatus::WrongType => "wrong_type",
             FieldStatus::WrongLength => "wrong_length",
             FieldStatus::NotExternalId => "not_external_id",
@@ -88,24 +92,102 @@ fn describe_words(field: &DescribeField) -> String {
     words
 }
 
+/// A custom field as the Tooling API describes it: it exists, whatever this user may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolingField {
+    pub id: String,
+    /// Metadata type: `Text`, `LongTextArea`, `TextArea`, `Html`, …
+    pub type_name: String,
+    pub length: usize,
+    pub external_id: bool,
+    pub unique: bool,
+    pub visible_lines: Option<u32>,
+}
+
+impl ToolingField {
+    fn kind(&self) -> Option<FieldKind> {
+        match self.type_name.as_str() {
+            "Text" => Some(FieldKind::Text),
+            "LongTextArea" => Some(FieldKind::LongTextArea),
+            _ => None,
+        }
+    }
+
+    fn words(&self) -> String {
+        let kind = match self.kind() {
+            Some(kind) => kind.setup_name().to_owned(),
+            None => self.type_name.clone(),
+        };
+        let mut words = format!("{kind}({})", self.length);
+        if self.external_id {
+            words.push_str(", External ID");
+        }
+        words
+    }
+}
+
+/// What the Tooling API says about one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existence<'a> {
+    Exists(&'a ToolingField),
+    Absent,
+    /// The user may not read setup (no View Setup / Customize Application).
+    Unknown,
+}
+
+/// A verdict from describe alone: a field it does not show is reported missing.
 pub fn check_field(spec: &CustomFieldSpec, described: &[DescribeField]) -> FieldCheck {
+    check_field_with(spec, described, Existence::Unknown)
+}
+
+pub fn check_field_with(
+    spec: &CustomFieldSpec,
+    described: &[DescribeField],
+    existence: Existence<'_>,
+) -> FieldCheck {
     let found = described
         .iter()
         .find(|f| f.name.eq_ignore_ascii_case(spec.api_name));
+    let tooling = match existence {
+        Existence::Exists(field) => Some(field),
+        _ => None,
+    };
     let mut check = FieldCheck {
         spec: *spec,
         status: FieldStatus::Ok,
         detail: String::new(),
-        found: found.map(describe_words),
+        found: found
+            .map(describe_words)
+            .or_else(|| tooling.map(ToolingField::words)),
         warnings: Vec::new(),
     };
     let Some(field) = found else {
-        check.status = FieldStatus::Missing;
-        check.detail = format!(
-            "{} is not visible to this user: create it in {FIELDS_PAGE} as {}, or grant the integration user Read and Edit in its field-level security",
-            spec.api_name,
-            check.expected()
-        );
+        match existence {
+            Existence::Exists(_) => {
+                check.status = FieldStatus::Hidden;
+                check.detail = format!(
+                    "{} exists but the integration user cannot see it: grant Read and Edit in {FIELDS_PAGE} > {} > Set Field-Level Security (or a permission set), or run `moveforce fields fix`",
+                    spec.api_name, spec.label
+                );
+            }
+            Existence::Absent => {
+                check.status = FieldStatus::Missing;
+                check.detail = format!(
+                    "{} is not in the org: create it in {FIELDS_PAGE} > New as {} (API name {}), or run `moveforce fields fix`",
+                    spec.api_name,
+                    check.expected(),
+                    spec.api_name.trim_end_matches("__c")
+                );
+            }
+            Existence::Unknown => {
+                check.status = FieldStatus::Missing;
+                check.detail = format!(
+                    "{} is not visible to this user, and without View Setup moveforce cannot tell whether it is absent or hidden: create it in {FIELDS_PAGE} as {}, or grant the integration user Read and Edit in its field-level security",
+                    spec.api_name,
+                    check.expected()
+                );
+            }
+        }
         return check;
     };
     if kind_of(field) != Some(spec.kind) {
@@ -139,6 +221,15 @@ pub fn check_field(spec: &CustomFieldSpec, described: &[DescribeField]) -> Field
         check.warnings.push(format!(
             "{} is not Unique: two Cases could share an id and an upsert would then fail with several matches; tick Unique in {FIELDS_PAGE}",
             spec.api_name
+        ));
+    }
+    if let (Some(want), Some(tooling)) = (spec.visible_lines, tooling)
+        && tooling.visible_lines.is_some_and(|lines| lines != want)
+    {
+        check.warnings.push(format!(
+            "{} shows {} visible lines; the setup guide says {want} (only the page layout is affected)",
+            spec.api_name,
+            tooling.visible_lines.unwrap_or_default()
         ));
     }
     if field.length > spec.length && check.status == FieldStatus::Ok {

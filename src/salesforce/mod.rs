@@ -6,10 +6,13 @@ pub mod advice;
 mod client;
 mod error;
 pub mod fields;
+pub mod setup;
 pub mod soql;
 mod types;
 
 pub use client::{MAX_BATCH, RetryPolicy, SalesforceClient, is_loopback_url, is_transient};
 pub use error::{ApiError, SfError};
 pub use fields::{FieldCheck, FieldStatus, check_fields};
-pub use types::{ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult};
+pub use types::{
+    CaseDescribe, ConnectionInfo, DeleteResult, DescribeField, QueryResult, UpsertResult,
+};

@@ -40,6 +40,18 @@ pub struct DescribeField {
     pub html_formatted: bool,
 }
 
+/// Case as the describe call shows it to this user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct CaseDescribe {
+    #[serde(default)]
+    pub createable: bool,
+    #[serde(default)]
+    pub updateable: bool,
+    #[serde(default)]
+    pub deletable: bool,
+    pub fields: Vec<DescribeField>,
+}
+
 /// The result of upserting one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpsertResult {

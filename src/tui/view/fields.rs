@@ -17,6 +17,7 @@ pub fn status_words(status: FieldStatus) -> &'static str {
     match status {
         FieldStatus::Ok => "ok",
         FieldStatus::Missing => "missing",
+        FieldStatus::Hidden => "hidden (FLS)",
         FieldStatus::WrongType => "wrong type",
         FieldStatus::WrongLength => "wrong length",
         FieldStatus::NotExternalId => "not external id",
