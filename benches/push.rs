@@ -20,7 +20,14 @@ use moveforce::plan::{self, MapOptions, synthetic};
 use moveforce::salesforce::SalesforceClient;
 use moveforce::sandbox::{Sandbox, SandboxConfig, SandboxCredentials};
 
-const LATENCY_MS: u64 = 50;
+/// The sandbox's added server time; `MOVEFORCE_BENCH_LATENCY_MS` overrides it to study
+/// fixed costs (at 0 only moveforce's and the sandbox's own work remains).
+fn latency_ms() -> u64 {
+    std::env::var("MOVEFORCE_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
+}
 const PUSH_MOVES: usize = 10_000;
 
 fn main() {
@@ -36,7 +43,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    println!("== push and undo: {PUSH_MOVES} moves, sandbox latency {LATENCY_MS} ms");
+    println!(
+        "== push and undo: {PUSH_MOVES} moves, sandbox latency {} ms",
+        latency_ms()
+    );
     runtime.block_on(push_figures());
     println!();
     println!("== reading and validating plans (target: 100,000 moves in under 1 s)");
@@ -61,12 +71,12 @@ fn settings(sandbox: &Sandbox) -> ConnectionSettings {
 fn floor(moves: usize, concurrency: usize) -> Duration {
     let batches = moves.div_ceil(200);
     let rounds = 2 + batches.div_ceil(concurrency);
-    Duration::from_millis(rounds as u64 * LATENCY_MS)
+    Duration::from_millis(rounds as u64 * latency_ms())
 }
 
 async fn push_figures() {
     let sandbox = Sandbox::start(SandboxConfig {
-        latency_ms: LATENCY_MS,
+        latency_ms: latency_ms(),
         ..Default::default()
     })
     .await
