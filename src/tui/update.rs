@@ -10,6 +10,7 @@ use crate::ledger::CaseState;
 use crate::plan::{Disposition, map_move};
 use crate::salesforce::FieldStatus;
 
+use super::derived::case_matches;
 use super::keymap::{self, Action, Context};
 use super::state::{
     App, CasesState, Confirmed, ConnState, Effect, FieldsState, FormField, Msg, Popup, Progress,
@@ -256,7 +257,7 @@ fn confirmed(app: &mut App, on_yes: Confirmed) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Confirmed::PushAll => {
-            let all = app.now_indexes();
+            let all = app.index.now.clone();
             push(app, &all)
         }
         Confirmed::Undo { case_ids } => undo(app, case_ids),
@@ -303,11 +304,11 @@ fn move_cursor(app: &mut App, delta: isize) -> Vec<Effect> {
             app.fields.cursor = step(app.fields.cursor, len, delta);
         }
         Tab::Moves => {
-            let len = app.plan.as_ref().map_or(0, |p| p.moves.len());
+            let len = app.moves.filter.len(app.move_count());
             app.moves.cursor = step(app.moves.cursor, len, delta);
         }
         Tab::Cases => {
-            let len = app.cases.cases.len();
+            let len = app.cases.filter.len(app.cases.cases.len());
             app.cases.cursor = step(app.cases.cursor, len, delta);
         }
     }
@@ -434,14 +435,14 @@ fn load_cases(app: &mut App) -> Vec<Effect> {
 fn toggle_select(app: &mut App) {
     match app.tab {
         Tab::Moves => {
-            let Some(mv) = app
-                .plan
-                .as_ref()
-                .and_then(|p| p.moves.get(app.moves.cursor))
-            else {
+            let total = app.move_count();
+            let Some(index) = app.moves.current(total) else {
                 return;
             };
-            let disposition = mv.disposition();
+            let Some(mv) = app.plan.as_ref().and_then(|p| p.moves.get(index)) else {
+                return;
+            };
+            let disposition = app.index.disposition(index);
             if disposition != Disposition::Now {
                 let text = format!(
                     "{} is {}: only now-moves are pushed",
@@ -451,14 +452,14 @@ fn toggle_select(app: &mut App) {
                 app.notify(Tone::Warn, text);
                 return;
             }
-            let index = app.moves.cursor;
-            if !app.moves.selected.remove(&index) {
+            if !app.moves.selected.remove(index) {
                 app.moves.selected.insert(index);
             }
-            app.moves.cursor = (index + 1).min(app.plan.as_ref().map_or(1, |p| p.moves.len()) - 1);
+            let shown = app.moves.filter.len(total);
+            app.moves.cursor = (app.moves.cursor + 1).min(shown.saturating_sub(1));
         }
         Tab::Cases => {
-            let Some(case) = app.cases.cases.get(app.cases.cursor) else {
+            let Some(case) = app.cases.current().and_then(|i| app.cases.cases.get(i)) else {
                 return;
             };
             if case.state != CaseState::Pushed {
@@ -470,29 +471,81 @@ fn toggle_select(app: &mut App) {
             if !app.cases.selected.remove(&id) {
                 app.cases.selected.insert(id);
             }
-            app.cases.cursor = (app.cases.cursor + 1).min(app.cases.cases.len() - 1);
+            let shown = app.cases.filter.len(app.cases.cases.len());
+            app.cases.cursor = (app.cases.cursor + 1).min(shown.saturating_sub(1));
         }
         Tab::Connection | Tab::Fields => {}
     }
 }
 
+/// Marks every now-move (or pushed Case) shown, or unmarks them when all already are.
+/// Under a filter only the rows it shows change, and the notice says so. Linear in the
+/// rows shown: marks are a bitset (moves) or a hash set (Cases).
 fn select_all(app: &mut App) {
     match app.tab {
         Tab::Moves => {
-            let all: std::collections::BTreeSet<usize> = app.now_indexes().into_iter().collect();
-            if !all.is_empty() && app.moves.selected == all {
-                app.moves.selected.clear();
+            let filtered = app.moves.filter.is_active();
+            let now: Vec<usize> = if filtered {
+                let total = app.move_count();
+                app.moves
+                    .filter
+                    .shown(total)
+                    .filter(|&i| app.index.disposition(i) == Disposition::Now)
+                    .collect()
             } else {
-                app.moves.selected = all;
+                app.index.now.clone()
+            };
+            let all_marked = !now.is_empty() && now.iter().all(|&i| app.moves.selected.contains(i));
+            if all_marked {
+                for &i in &now {
+                    app.moves.selected.remove(i);
+                }
+            } else {
+                for &i in &now {
+                    app.moves.selected.insert(i);
+                }
+            }
+            if filtered {
+                let verb = if all_marked { "Unmarked" } else { "Marked" };
+                let text = format!(
+                    "{verb} the {} now-moves the filter \"{}\" shows; {} marked in all",
+                    now.len(),
+                    app.moves.filter.text(),
+                    app.moves.selected.len()
+                );
+                app.notify(Tone::Info, text);
             }
         }
         Tab::Cases => {
-            let all: std::collections::BTreeSet<String> =
-                app.cases.pushed().map(|c| c.case_id.clone()).collect();
-            if !all.is_empty() && app.cases.selected == all {
-                app.cases.selected.clear();
-            } else {
-                app.cases.selected = all;
+            let filtered = app.cases.filter.is_active();
+            let cases = &app.cases.cases;
+            let pushed: Vec<usize> = app
+                .cases
+                .filter
+                .shown(cases.len())
+                .filter(|&i| cases.get(i).is_some_and(|c| c.state == CaseState::Pushed))
+                .collect();
+            let all_marked = !pushed.is_empty()
+                && pushed
+                    .iter()
+                    .filter_map(|&i| cases.get(i))
+                    .all(|c| app.cases.selected.contains(&c.case_id));
+            for case in pushed.iter().filter_map(|&i| app.cases.cases.get(i)) {
+                if all_marked {
+                    app.cases.selected.remove(&case.case_id);
+                } else {
+                    app.cases.selected.insert(case.case_id.clone());
+                }
+            }
+            if filtered {
+                let verb = if all_marked { "Unmarked" } else { "Marked" };
+                let text = format!(
+                    "{verb} the {} pushed Cases the filter \"{}\" shows; {} marked in all",
+                    pushed.len(),
+                    app.cases.filter.text(),
+                    app.cases.selected.len()
+                );
+                app.notify(Tone::Info, text);
             }
         }
         Tab::Connection | Tab::Fields => {}
@@ -526,10 +579,10 @@ fn request_push(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     if !app.moves.selected.is_empty() {
-        let chosen: Vec<usize> = app.moves.selected.iter().copied().collect();
+        let chosen: Vec<usize> = app.moves.selected.iter().collect();
         return push(app, &chosen);
     }
-    let count = app.now_indexes().len();
+    let count = app.index.now.len();
     if count == 0 {
         app.notify(Tone::Warn, "This plan has no now-moves to push");
         return Vec::new();
@@ -560,8 +613,8 @@ fn push(app: &mut App, indexes: &[usize]) -> Vec<Effect> {
     };
     let moves: Vec<&crate::plan::Move> = indexes
         .iter()
+        .filter(|i| app.index.disposition(**i) == Disposition::Now)
         .filter_map(|i| plan.moves.get(*i))
-        .filter(|mv| mv.disposition() == Disposition::Now)
         .collect();
     if moves.is_empty() {
         app.notify(Tone::Warn, "Nothing to push: no now-move is marked");
@@ -599,7 +652,14 @@ fn request_undo(app: &mut App) {
         let count = app.cases.pushed().count();
         (count, None, format!("every Case plan {plan_id} created"))
     } else {
-        let ids: Vec<String> = app.cases.selected.iter().cloned().collect();
+        // In ledger order, so the request does not depend on the set's order.
+        let ids: Vec<String> = app
+            .cases
+            .cases
+            .iter()
+            .filter(|c| app.cases.selected.contains(&c.case_id))
+            .map(|c| c.case_id.clone())
+            .collect();
         let scope = match ids.as_slice() {
             [one] => format!("the marked Case {one}"),
             _ => format!("the {} marked Cases", ids.len()),
@@ -817,13 +877,19 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
             }
             match result {
                 Ok(cases) => {
-                    app.cases.cursor = app.cases.cursor.min(cases.len().saturating_sub(1));
-                    app.cases.selected.retain(|id| {
-                        cases
-                            .iter()
-                            .any(|c| &c.case_id == id && c.state == CaseState::Pushed)
-                    });
-                    app.cases.cases = cases;
+                    let still_pushed: std::collections::HashSet<&str> = cases
+                        .iter()
+                        .filter(|c| c.state == CaseState::Pushed)
+                        .map(|c| c.case_id.as_str())
+                        .collect();
+                    app.cases
+                        .selected
+                        .retain(|id| still_pushed.contains(id.as_str()));
+                    app.set_cases(cases);
+                    app.cases.filter.invalidate();
+                    refilter_cases(app);
+                    let shown = app.cases.filter.len(app.cases.cases.len());
+                    app.cases.cursor = app.cases.cursor.min(shown.saturating_sub(1));
                     app.cases.state = CasesState::Loaded;
                 }
                 Err(reason) => app.cases.state = CasesState::Failed(reason),
@@ -888,4 +954,20 @@ fn on_send_failed(app: &mut App, id: RequestId, reason: &str) {
         app.cases.undo = None;
     }
     app.notify(Tone::Bad, text);
+}
+
+/// Recomputes the Cases filter's matches (after its text or the ledger changed).
+pub(crate) fn refilter_cases(app: &mut App) {
+    let cases = &app.cases.cases;
+    let moves = app.plan.as_ref().map_or(&[][..], |p| p.moves.as_slice());
+    let ledger = &app.ledger;
+    app.cases.filter.refresh(cases.len(), |i, needle| {
+        let mv = ledger
+            .move_of_case
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|m| moves.get(m));
+        cases.get(i).is_some_and(|c| case_matches(c, mv, needle))
+    });
 }
