@@ -498,6 +498,15 @@ impl App {
         self.tab == Tab::Connection && self.connection.is_editing()
     }
 
+    /// The filter line of the tab in view is open and takes the keys.
+    pub fn is_filtering(&self) -> bool {
+        match self.tab {
+            Tab::Moves => self.moves.filter.editing,
+            Tab::Cases => self.cases.filter.editing,
+            Tab::Connection | Tab::Fields => false,
+        }
+    }
+
     /// Now-moves of the plan, by index (computed when the plan was set).
     pub fn now_indexes(&self) -> &[usize] {
         &self.index.now

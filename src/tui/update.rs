@@ -10,7 +10,7 @@ use crate::ledger::CaseState;
 use crate::plan::{Disposition, map_move};
 use crate::salesforce::FieldStatus;
 
-use super::derived::case_matches;
+use super::derived::{case_matches, move_matches};
 use super::keymap::{self, Action, Context};
 use super::state::{
     App, CasesState, Confirmed, ConnState, Effect, FieldsState, FormField, Msg, Popup, Progress,
@@ -45,7 +45,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if ctrl_c {
                 return on_action(app, Action::Quit);
             }
-            if app.is_editing() && app.popups.is_empty() {
+            if (app.is_editing() || app.is_filtering()) && app.popups.is_empty() {
                 let mods = event.modifiers - KeyModifiers::SHIFT;
                 if let KeyCode::Char(c) = event.code
                     && mods.is_empty()
@@ -94,6 +94,7 @@ pub fn contexts(app: &App) -> Vec<Context> {
         Some(Popup::Help { .. }) => vec![Context::Help],
         Some(Popup::Error { .. }) => vec![Context::Message],
         None if app.is_editing() => vec![Context::Editing],
+        None if app.is_filtering() => vec![Context::Filter],
         None => vec![Context::of_tab(app.tab), Context::Global],
     }
 }
@@ -215,6 +216,57 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.popups.pop();
             Vec::new()
         }
+        Action::Filter => {
+            open_filter(app);
+            Vec::new()
+        }
+        Action::FilterKeep => {
+            keep_filter(app);
+            Vec::new()
+        }
+        Action::FilterClear => {
+            clear_filter(app);
+            Vec::new()
+        }
+    }
+}
+
+fn open_filter(app: &mut App) {
+    match app.tab {
+        Tab::Moves if app.plan.is_some() => app.moves.filter.editing = true,
+        Tab::Cases if !app.cases.cases.is_empty() => app.cases.filter.editing = true,
+        _ => {}
+    }
+}
+
+/// Closes the filter line; an empty filter is no filter.
+fn keep_filter(app: &mut App) {
+    let filter = match app.tab {
+        Tab::Moves => &mut app.moves.filter,
+        Tab::Cases => &mut app.cases.filter,
+        Tab::Connection | Tab::Fields => return,
+    };
+    filter.editing = false;
+    if !filter.is_active() {
+        clear_filter(app);
+    }
+}
+
+/// Drops the filter; the cursor stays on the row it was on.
+fn clear_filter(app: &mut App) {
+    match app.tab {
+        Tab::Moves => {
+            let total = app.move_count();
+            let current = app.moves.current(total);
+            app.moves.filter.clear();
+            app.moves.cursor = current.unwrap_or(0);
+        }
+        Tab::Cases => {
+            let current = app.cases.current();
+            app.cases.filter.clear();
+            app.cases.cursor = current.unwrap_or(0);
+        }
+        Tab::Connection | Tab::Fields => {}
     }
 }
 
@@ -345,6 +397,20 @@ fn edit_step(app: &mut App, by: usize) {
 }
 
 fn edit_input(app: &mut App, request: InputRequest) {
+    if app.is_filtering() {
+        let (filter, tab) = match app.tab {
+            Tab::Cases => (&mut app.cases.filter, Tab::Cases),
+            _ => (&mut app.moves.filter, Tab::Moves),
+        };
+        let changed = filter.input.handle(request).is_some_and(|r| r.value);
+        if changed {
+            match tab {
+                Tab::Cases => refilter_cases(app),
+                _ => refilter_moves(app),
+            }
+        }
+        return;
+    }
     if !app.is_editing() {
         return;
     }
@@ -357,6 +423,20 @@ fn edit_input(app: &mut App, request: InputRequest) {
 /// Pasted text goes into the focused connection field, and nowhere else; line breaks and
 /// other control characters are dropped (every field is one line).
 fn on_paste(app: &mut App, text: &str) {
+    if app.popups.is_empty() && app.is_filtering() {
+        let filter = match app.tab {
+            Tab::Cases => &mut app.cases.filter,
+            _ => &mut app.moves.filter,
+        };
+        for c in text.chars().filter(|c| !c.is_control()) {
+            filter.input.handle(InputRequest::InsertChar(c));
+        }
+        match app.tab {
+            Tab::Cases => refilter_cases(app),
+            _ => refilter_moves(app),
+        }
+        return;
+    }
     let field = app.connection.focused();
     let pastable = app.popups.is_empty() && app.tab == Tab::Connection && field.is_text();
     if !pastable {
@@ -597,9 +677,15 @@ fn request_push(app: &mut App) -> Vec<Effect> {
         title: "Push the whole plan?".to_owned(),
         body: format!(
             "No moves are marked. Push all {count} {noun} of {plan_id} to Salesforce as \
-             Cases, {} request(s) at a time? Future, cancelled and invalid moves are never \
+             Cases, {} request(s) at a time?{} Future, cancelled and invalid moves are never \
              pushed.",
-            app.concurrency
+            app.concurrency,
+            if app.moves.filter.is_active() {
+                " The filter does not narrow this: mark the rows it shows with a to push \
+                 only those."
+            } else {
+                ""
+            }
         ),
         on_yes: Confirmed::PushAll,
     });
@@ -885,11 +971,12 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                     app.cases
                         .selected
                         .retain(|id| still_pushed.contains(id.as_str()));
+                    let cursor = app.cases.cursor;
                     app.set_cases(cases);
                     app.cases.filter.invalidate();
                     refilter_cases(app);
                     let shown = app.cases.filter.len(app.cases.cases.len());
-                    app.cases.cursor = app.cases.cursor.min(shown.saturating_sub(1));
+                    app.cases.cursor = cursor.min(shown.saturating_sub(1));
                     app.cases.state = CasesState::Loaded;
                 }
                 Err(reason) => app.cases.state = CasesState::Failed(reason),
@@ -956,8 +1043,27 @@ fn on_send_failed(app: &mut App, id: RequestId, reason: &str) {
     app.notify(Tone::Bad, text);
 }
 
-/// Recomputes the Cases filter's matches (after its text or the ledger changed).
+/// Recomputes the Moves filter's matches (after its text changed), keeping the cursor on
+/// the same move when the filter still shows it.
+pub(crate) fn refilter_moves(app: &mut App) {
+    let total = app.move_count();
+    let current = app.moves.current(total);
+    let Some(plan) = app.plan.as_ref() else {
+        app.moves.filter.clear();
+        return;
+    };
+    app.moves.filter.refresh(total, |i, needle| {
+        plan.moves.get(i).is_some_and(|mv| move_matches(mv, needle))
+    });
+    app.moves.cursor = current
+        .and_then(|i| app.moves.filter.position_of(i, total))
+        .unwrap_or(0);
+}
+
+/// Recomputes the Cases filter's matches (after its text or the ledger changed), keeping
+/// the cursor on the same Case when the filter still shows it.
 pub(crate) fn refilter_cases(app: &mut App) {
+    let current = app.cases.current();
     let cases = &app.cases.cases;
     let moves = app.plan.as_ref().map_or(&[][..], |p| p.moves.as_slice());
     let ledger = &app.ledger;
@@ -970,4 +1076,8 @@ pub(crate) fn refilter_cases(app: &mut App) {
             .and_then(|m| moves.get(m));
         cases.get(i).is_some_and(|c| case_matches(c, mv, needle))
     });
+    let total = app.cases.cases.len();
+    app.cases.cursor = current
+        .and_then(|i| app.cases.filter.position_of(i, total))
+        .unwrap_or(0);
 }

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, spinner};
+use super::{block, filter_line, list_title, spinner};
 use crate::engine::UndoOutcome;
 use crate::ledger::{CaseState, LedgerCase};
 use crate::tui::derived::{scroll, window};
@@ -79,11 +79,23 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         },
         if marked == 0 { theme.dim } else { theme.marked },
     ));
-    frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
-
-    // Only the rows in view (and a small margin) are built.
     let total = cases.cases.len();
     let shown = cases.filter.len(total);
+    if cases.filter.editing {
+        filter_line(
+            frame,
+            theme,
+            &cases.filter,
+            shown,
+            total,
+            "Cases",
+            summary_area,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    }
+
+    // Only the rows in view (and a small margin) are built.
     let height = usize::from(table_area.height.saturating_sub(TABLE_CHROME));
     let offset = scroll(cases.offset.get(), cases.cursor, height, shown);
     cases.offset.set(offset);
@@ -116,7 +128,20 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             .style(theme.title),
         )
         .row_highlight_style(theme.cursor)
-        .block(block(title, theme));
+        .block(block(
+            if cases.filter.is_active() {
+                list_title(
+                    "Cases in the ledger",
+                    &cases.filter,
+                    shown,
+                    total,
+                    table_area.width,
+                )
+            } else {
+                title
+            },
+            theme,
+        ));
     let mut state = TableState::default()
         .with_offset(offset - first)
         .with_selected((shown > 0).then(|| cases.cursor.min(shown - 1) - first));

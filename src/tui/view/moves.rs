@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::block;
+use super::{block, filter_line, list_title};
 use crate::engine::PushOutcome;
 use crate::ledger::LedgerCase;
 use crate::plan::{Disposition, Move, Seat};
@@ -100,12 +100,24 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         },
         if marked == 0 { theme.dim } else { theme.marked },
     ));
-    frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    let total = plan.moves.len();
+    let shown = app.moves.filter.len(total);
+    if app.moves.filter.editing {
+        filter_line(
+            frame,
+            theme,
+            &app.moves.filter,
+            shown,
+            total,
+            "moves",
+            summary_area,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    }
 
     // Only the rows in view (and a small margin) are built: the cost of a frame does
     // not grow with the plan.
-    let total = plan.moves.len();
-    let shown = app.moves.filter.len(total);
     let height = usize::from(table_area.height.saturating_sub(TABLE_CHROME));
     let offset = scroll(app.moves.offset.get(), app.moves.cursor, height, shown);
     app.moves.offset.set(offset);
@@ -141,7 +153,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             .style(theme.title),
         )
         .row_highlight_style(theme.cursor)
-        .block(block(" Moves ", theme));
+        .block(block(
+            list_title("Moves", &app.moves.filter, shown, total, table_area.width),
+            theme,
+        ));
     let mut state = TableState::default()
         .with_offset(offset - first)
         .with_selected((shown > 0).then(|| app.moves.cursor.min(shown - 1) - first));
