@@ -27,6 +27,7 @@ use ratatui::backend::TestBackend;
 
 const CHILD: &str = "--console-child";
 const SIZES: [usize; 2] = [100_000, 10_000];
+const SMOKE_SIZE: usize = 2_000;
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
 const STEPS: usize = 1_000;
@@ -49,13 +50,25 @@ fn main() -> anyhow::Result<()> {
             .context("the child needs the parent's spawn time")?;
         return child(Path::new(path), spawned_at);
     }
-    parent()
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without
+    // it, and a small plan is enough there to show the bench still works.
+    if args.iter().any(|a| a == "--bench") {
+        parent(&SIZES)
+    } else {
+        println!("smoke run (no --bench): `cargo bench --bench console` for the figures");
+        parent(&[SMOKE_SIZE])
+    }
 }
 
-fn parent() -> anyhow::Result<()> {
+fn parent(sizes: &[usize]) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find this bench binary")?;
     let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
-    println!("console benchmark ({WIDTH}x{HEIGHT} TestBackend, release build)");
+    let profile = if cfg!(debug_assertions) {
+        "debug build: not the figures"
+    } else {
+        "release build"
+    };
+    println!("console benchmark ({WIDTH}x{HEIGHT} TestBackend, {profile})");
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         println!(
@@ -66,7 +79,7 @@ fn parent() -> anyhow::Result<()> {
                 .join(" ")
         );
     }
-    for n in SIZES {
+    for &n in sizes {
         let path = dir.path().join(format!("plan-{n}.json"));
         let bytes = write_plan(&path, n)?;
         println!();
