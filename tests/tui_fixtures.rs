@@ -242,3 +242,21 @@ pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
     }
     out
 }
+
+/// A plan of `n` moves made from the sample's eight, in turn: move `i` is `mv-{i:06}`
+/// for `Employee {i:06}`, with the sample move `i % 8`'s disposition, department, team
+/// and seats (so five in eight are now-moves).
+pub fn big_plan(n: usize) -> Plan {
+    let mut plan = plan();
+    let sample = std::mem::take(&mut plan.moves);
+    plan.moves = (0..n)
+        .map(|i| {
+            let mut mv = sample[i % sample.len()].clone();
+            mv.origin = format!("moves[{i}]");
+            mv.move_id = format!("mv-{i:06}");
+            mv.employee.name = format!("Employee {i:06}");
+            mv
+        })
+        .collect();
+    plan
+}

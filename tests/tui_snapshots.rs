@@ -163,6 +163,24 @@ fn wide_terminal() {
 }
 
 #[test]
+fn moves_filter() {
+    let mut app = app();
+    feed(&mut app, [ch('/')]);
+    feed(&mut app, "reliab".chars().map(ch));
+    snap("moves_filter_typing_80x24", &app, 80, 24);
+    feed(&mut app, [key(KeyCode::Enter), ch('a')]);
+    snap("moves_filter_kept_80x24", &app, 80, 24);
+}
+
+#[test]
+fn cases_filter() {
+    let mut app = busy_app();
+    feed(&mut app, [ch('4'), ch('/')]);
+    feed(&mut app, "qw002".chars().map(ch));
+    snap("cases_filter_typing_80x24", &app, 80, 24);
+}
+
+#[test]
 fn moves_after_a_push_in_an_earlier_session() {
     let app = busy_app();
     snap("moves_ledger_80x24", &app, 80, 24);
@@ -217,6 +235,13 @@ fn tiny_sizes_do_not_panic() {
     let mut editing = app();
     feed(&mut editing, [ch('1'), key(KeyCode::Enter), ch('x')]);
     apps.push(editing);
+    for tab in ['3', '4'] {
+        let mut filtering = busy_app();
+        feed(&mut filtering, [ch(tab), ch('/'), ch('e'), ch('n')]);
+        apps.push(filtering.clone());
+        feed(&mut filtering, [key(KeyCode::Enter)]);
+        apps.push(filtering);
+    }
     apps.push(app_with(None));
     for app in &apps {
         for (w, h) in [

@@ -14,6 +14,8 @@ pub enum Context {
     Global,
     Connection,
     Editing,
+    /// Typing into the filter line of the Moves or Cases tab.
+    Filter,
     Fields,
     Moves,
     Cases,
@@ -28,6 +30,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Connection => "Connection tab",
             Context::Editing => "Editing a field",
+            Context::Filter => "Typing a filter",
             Context::Fields => "Fields tab",
             Context::Moves => "Moves tab",
             Context::Cases => "Cases tab",
@@ -85,6 +88,12 @@ pub enum Action {
     /// One more (or fewer) request in flight for pushes and undos.
     MoreConcurrency,
     LessConcurrency,
+    /// Moves and Cases: open the filter line.
+    Filter,
+    /// Close the filter line and keep the filter.
+    FilterKeep,
+    /// Clear the filter (and close its line): every row shows again.
+    FilterClear,
 }
 
 /// One key with its modifiers. Shift is ignored on characters (the character says it).
@@ -388,6 +397,119 @@ pub static BINDINGS: &[Binding] = &[
         "Delete from the cursor to the end",
         false,
     ),
+    // Typing a filter (Moves and Cases).
+    bind(
+        C::Filter,
+        &[plain(K::Enter)],
+        Action::FilterKeep,
+        "keep",
+        "Keep the filter and close the filter line",
+        true,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Esc)],
+        Action::FilterClear,
+        "clear",
+        "Clear the filter: every row shows again",
+        true,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Down)],
+        Action::Down,
+        "down",
+        "Next row of what the filter shows",
+        true,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Up)],
+        Action::Up,
+        "up",
+        "Previous row of what the filter shows",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::PageDown)],
+        Action::PageDown,
+        "page down",
+        "Ten rows down",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::PageUp)],
+        Action::PageUp,
+        "page up",
+        "Ten rows up",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Left)],
+        Action::Input(InputRequest::GoToPrevChar),
+        "left",
+        "Cursor one character left",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Right)],
+        Action::Input(InputRequest::GoToNextChar),
+        "right",
+        "Cursor one character right",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Home)],
+        Action::Input(InputRequest::GoToStart),
+        "start",
+        "Cursor to the start",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::End), ctrl('e')],
+        Action::Input(InputRequest::GoToEnd),
+        "end",
+        "Cursor to the end",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Backspace), ctrl('h')],
+        Action::Input(InputRequest::DeletePrevChar),
+        "delete",
+        "Delete the character before the cursor",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[plain(K::Delete)],
+        Action::Input(InputRequest::DeleteNextChar),
+        "delete",
+        "Delete the character under the cursor",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[ctrl('w'), alt(K::Backspace)],
+        Action::Input(InputRequest::DeletePrevWord),
+        "delete word",
+        "Delete the word before the cursor",
+        false,
+    ),
+    bind(
+        C::Filter,
+        &[ctrl('u')],
+        Action::Input(InputRequest::DeleteLine),
+        "clear text",
+        "Delete the whole text (the filter stays open)",
+        false,
+    ),
     // Connection tab.
     bind(
         C::Connection,
@@ -535,6 +657,22 @@ pub static BINDINGS: &[Binding] = &[
         "Push the marked now-moves (none: all, after asking)",
         true,
     ),
+    bind(
+        C::Moves,
+        &[ch('/')],
+        Action::Filter,
+        "filter",
+        "Filter by id, name, department, team or seat",
+        true,
+    ),
+    bind(
+        C::Moves,
+        &[plain(K::Esc)],
+        Action::FilterClear,
+        "clear filter",
+        "Clear the filter: every move shows again",
+        false,
+    ),
     // Cases tab.
     bind(
         C::Cases,
@@ -615,6 +753,22 @@ pub static BINDINGS: &[Binding] = &[
         "reload",
         "Read the ledger again",
         true,
+    ),
+    bind(
+        C::Cases,
+        &[ch('/')],
+        Action::Filter,
+        "filter",
+        "Filter by Case, number, move or the move's people",
+        true,
+    ),
+    bind(
+        C::Cases,
+        &[plain(K::Esc)],
+        Action::FilterClear,
+        "clear filter",
+        "Clear the filter: every Case shows again",
+        false,
     ),
     // Everywhere (when not typing).
     bind(

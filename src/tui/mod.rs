@@ -7,6 +7,7 @@
 //! [`event_loop`] feeds input, engine replies and signals into `update` and carries out
 //! the effects.
 
+pub mod derived;
 pub mod event_loop;
 pub mod keymap;
 pub mod state;

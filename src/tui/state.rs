@@ -1,7 +1,8 @@
 //! Everything the console shows, in plain structs: one owner, changed only by
 //! [`crate::tui::update`], read by the views.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use tui_input::Input;
@@ -9,10 +10,11 @@ use tui_input::Input;
 use crate::config::{ConnectionSettings, Flow};
 use crate::engine::{Command, EngineEvent, PushOutcome, RequestId, UndoOutcome};
 use crate::ledger::{CaseState, LedgerCase};
-use crate::plan::{Disposition, Plan};
+use crate::plan::Plan;
 use crate::salesforce::{ConnectionInfo, FieldCheck};
 use crate::secret::Secret;
 
+use super::derived::{Filter, LedgerIndex, Marks, PlanIndex};
 use super::keymap::Action;
 use super::theme::Theme;
 
@@ -289,14 +291,25 @@ pub struct Progress {
     pub total: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MovesTab {
+    /// The row of the cursor among the moves shown (all of them, or the filter's).
     pub cursor: usize,
+    /// The first row in view; the view keeps it so the cursor moves smoothly.
+    pub offset: Cell<usize>,
     /// Indexes into `plan.moves` of the moves marked for a push (now-moves only).
-    pub selected: BTreeSet<usize>,
+    pub selected: Marks,
     /// By move id.
     pub outcomes: BTreeMap<String, RowOutcome>,
     pub push: Option<Progress>,
+    pub filter: Filter,
+}
+
+impl MovesTab {
+    /// The index into `plan.moves` of the move under the cursor.
+    pub fn current(&self, total: usize) -> Option<usize> {
+        self.filter.index_at(self.cursor, total)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,18 +328,27 @@ pub struct CasesTab {
     pub state: CasesState,
     /// What the ledger last said, kept while a reload runs.
     pub cases: Vec<LedgerCase>,
+    /// The row of the cursor among the Cases shown (all of them, or the filter's).
     pub cursor: usize,
+    /// The first row in view; the view keeps it so the cursor moves smoothly.
+    pub offset: Cell<usize>,
     /// Case Ids marked for an undo.
-    pub selected: BTreeSet<String>,
+    pub selected: HashSet<String>,
     /// By Case Id, from this session's undos.
     pub outcomes: BTreeMap<String, UndoOutcome>,
     pub undo: Option<Progress>,
+    pub filter: Filter,
 }
 
 impl CasesTab {
     /// Cases an undo may still delete.
     pub fn pushed(&self) -> impl Iterator<Item = &LedgerCase> {
         self.cases.iter().filter(|c| c.state == CaseState::Pushed)
+    }
+
+    /// The index into `cases` of the Case under the cursor.
+    pub fn current(&self) -> Option<usize> {
+        self.filter.index_at(self.cursor, self.cases.len())
     }
 }
 
@@ -377,7 +399,13 @@ pub struct Notice {
 #[derive(Debug, Clone)]
 pub struct App {
     pub tab: Tab,
+    /// The plan, held once. Change it only through [`App::set_plan`], which keeps
+    /// `index` in step.
     pub plan: Option<Plan>,
+    /// Derived from the plan when it is set.
+    pub index: PlanIndex,
+    /// Derived from the plan and the ledger's Cases when either is set.
+    pub ledger: LedgerIndex,
     pub banner: Option<String>,
     pub config_file: PathBuf,
     pub theme: Theme,
@@ -417,10 +445,14 @@ impl App {
         } else {
             CasesState::NoPlan
         };
+        let index = PlanIndex::of(init.plan.as_ref());
+        let ledger = LedgerIndex::of(init.plan.as_ref(), &[]);
         App {
             tab,
             connection: ConnectionTab::new(&init.settings),
             plan: init.plan,
+            index,
+            ledger,
             banner: init.banner,
             config_file: init.config_file,
             theme: init.theme,
@@ -429,19 +461,16 @@ impl App {
                 last: Vec::new(),
                 cursor: 0,
             },
-            moves: MovesTab {
-                cursor: 0,
-                selected: BTreeSet::new(),
-                outcomes: BTreeMap::new(),
-                push: None,
-            },
+            moves: MovesTab::default(),
             cases: CasesTab {
                 state: cases_state,
                 cases: Vec::new(),
                 cursor: 0,
-                selected: BTreeSet::new(),
+                offset: Cell::new(0),
+                selected: HashSet::new(),
                 outcomes: BTreeMap::new(),
                 undo: None,
+                filter: Filter::default(),
             },
             popups: Vec::new(),
             notice: None,
@@ -469,18 +498,41 @@ impl App {
         self.tab == Tab::Connection && self.connection.is_editing()
     }
 
-    /// Now-moves of the plan, by index.
-    pub fn now_indexes(&self) -> Vec<usize> {
-        match &self.plan {
-            Some(plan) => plan
-                .moves
-                .iter()
-                .enumerate()
-                .filter(|(_, mv)| mv.disposition() == Disposition::Now)
-                .map(|(i, _)| i)
-                .collect(),
-            None => Vec::new(),
+    /// The filter line of the tab in view is open and takes the keys.
+    pub fn is_filtering(&self) -> bool {
+        match self.tab {
+            Tab::Moves => self.moves.filter.editing,
+            Tab::Cases => self.cases.filter.editing,
+            Tab::Connection | Tab::Fields => false,
         }
+    }
+
+    /// Now-moves of the plan, by index (computed when the plan was set).
+    pub fn now_indexes(&self) -> &[usize] {
+        &self.index.now
+    }
+
+    /// Replaces the plan and everything derived from it; marks, outcomes, filters and
+    /// cursors of the old plan are dropped.
+    pub fn set_plan(&mut self, plan: Option<Plan>) {
+        self.index = PlanIndex::of(plan.as_ref());
+        self.ledger = LedgerIndex::of(plan.as_ref(), &self.cases.cases);
+        self.plan = plan;
+        self.moves = MovesTab::default();
+        self.cases.filter.clear();
+        self.cases.cursor = 0;
+        self.cases.offset.set(0);
+    }
+
+    /// Replaces the ledger's Cases and what is derived from them.
+    pub fn set_cases(&mut self, cases: Vec<LedgerCase>) {
+        self.ledger = LedgerIndex::of(self.plan.as_ref(), &cases);
+        self.cases.cases = cases;
+    }
+
+    /// Moves in the plan (0 without one).
+    pub fn move_count(&self) -> usize {
+        self.plan.as_ref().map_or(0, |p| p.moves.len())
     }
 
     pub fn take_id(&mut self) -> RequestId {

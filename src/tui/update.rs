@@ -10,6 +10,7 @@ use crate::ledger::CaseState;
 use crate::plan::{Disposition, map_move};
 use crate::salesforce::FieldStatus;
 
+use super::derived::{case_matches, move_matches};
 use super::keymap::{self, Action, Context};
 use super::state::{
     App, CasesState, Confirmed, ConnState, Effect, FieldsState, FormField, Msg, Popup, Progress,
@@ -44,7 +45,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if ctrl_c {
                 return on_action(app, Action::Quit);
             }
-            if app.is_editing() && app.popups.is_empty() {
+            if (app.is_editing() || app.is_filtering()) && app.popups.is_empty() {
                 let mods = event.modifiers - KeyModifiers::SHIFT;
                 if let KeyCode::Char(c) = event.code
                     && mods.is_empty()
@@ -93,6 +94,7 @@ pub fn contexts(app: &App) -> Vec<Context> {
         Some(Popup::Help { .. }) => vec![Context::Help],
         Some(Popup::Error { .. }) => vec![Context::Message],
         None if app.is_editing() => vec![Context::Editing],
+        None if app.is_filtering() => vec![Context::Filter],
         None => vec![Context::of_tab(app.tab), Context::Global],
     }
 }
@@ -214,6 +216,57 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.popups.pop();
             Vec::new()
         }
+        Action::Filter => {
+            open_filter(app);
+            Vec::new()
+        }
+        Action::FilterKeep => {
+            keep_filter(app);
+            Vec::new()
+        }
+        Action::FilterClear => {
+            clear_filter(app);
+            Vec::new()
+        }
+    }
+}
+
+fn open_filter(app: &mut App) {
+    match app.tab {
+        Tab::Moves if app.plan.is_some() => app.moves.filter.editing = true,
+        Tab::Cases if !app.cases.cases.is_empty() => app.cases.filter.editing = true,
+        _ => {}
+    }
+}
+
+/// Closes the filter line; an empty filter is no filter.
+fn keep_filter(app: &mut App) {
+    let filter = match app.tab {
+        Tab::Moves => &mut app.moves.filter,
+        Tab::Cases => &mut app.cases.filter,
+        Tab::Connection | Tab::Fields => return,
+    };
+    filter.editing = false;
+    if !filter.is_active() {
+        clear_filter(app);
+    }
+}
+
+/// Drops the filter; the cursor stays on the row it was on.
+fn clear_filter(app: &mut App) {
+    match app.tab {
+        Tab::Moves => {
+            let total = app.move_count();
+            let current = app.moves.current(total);
+            app.moves.filter.clear();
+            app.moves.cursor = current.unwrap_or(0);
+        }
+        Tab::Cases => {
+            let current = app.cases.current();
+            app.cases.filter.clear();
+            app.cases.cursor = current.unwrap_or(0);
+        }
+        Tab::Connection | Tab::Fields => {}
     }
 }
 
@@ -256,7 +309,7 @@ fn confirmed(app: &mut App, on_yes: Confirmed) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Confirmed::PushAll => {
-            let all = app.now_indexes();
+            let all = app.index.now.clone();
             push(app, &all)
         }
         Confirmed::Undo { case_ids } => undo(app, case_ids),
@@ -303,11 +356,11 @@ fn move_cursor(app: &mut App, delta: isize) -> Vec<Effect> {
             app.fields.cursor = step(app.fields.cursor, len, delta);
         }
         Tab::Moves => {
-            let len = app.plan.as_ref().map_or(0, |p| p.moves.len());
+            let len = app.moves.filter.len(app.move_count());
             app.moves.cursor = step(app.moves.cursor, len, delta);
         }
         Tab::Cases => {
-            let len = app.cases.cases.len();
+            let len = app.cases.filter.len(app.cases.cases.len());
             app.cases.cursor = step(app.cases.cursor, len, delta);
         }
     }
@@ -344,6 +397,20 @@ fn edit_step(app: &mut App, by: usize) {
 }
 
 fn edit_input(app: &mut App, request: InputRequest) {
+    if app.is_filtering() {
+        let (filter, tab) = match app.tab {
+            Tab::Cases => (&mut app.cases.filter, Tab::Cases),
+            _ => (&mut app.moves.filter, Tab::Moves),
+        };
+        let changed = filter.input.handle(request).is_some_and(|r| r.value);
+        if changed {
+            match tab {
+                Tab::Cases => refilter_cases(app),
+                _ => refilter_moves(app),
+            }
+        }
+        return;
+    }
     if !app.is_editing() {
         return;
     }
@@ -356,6 +423,20 @@ fn edit_input(app: &mut App, request: InputRequest) {
 /// Pasted text goes into the focused connection field, and nowhere else; line breaks and
 /// other control characters are dropped (every field is one line).
 fn on_paste(app: &mut App, text: &str) {
+    if app.popups.is_empty() && app.is_filtering() {
+        let filter = match app.tab {
+            Tab::Cases => &mut app.cases.filter,
+            _ => &mut app.moves.filter,
+        };
+        for c in text.chars().filter(|c| !c.is_control()) {
+            filter.input.handle(InputRequest::InsertChar(c));
+        }
+        match app.tab {
+            Tab::Cases => refilter_cases(app),
+            _ => refilter_moves(app),
+        }
+        return;
+    }
     let field = app.connection.focused();
     let pastable = app.popups.is_empty() && app.tab == Tab::Connection && field.is_text();
     if !pastable {
@@ -434,14 +515,14 @@ fn load_cases(app: &mut App) -> Vec<Effect> {
 fn toggle_select(app: &mut App) {
     match app.tab {
         Tab::Moves => {
-            let Some(mv) = app
-                .plan
-                .as_ref()
-                .and_then(|p| p.moves.get(app.moves.cursor))
-            else {
+            let total = app.move_count();
+            let Some(index) = app.moves.current(total) else {
                 return;
             };
-            let disposition = mv.disposition();
+            let Some(mv) = app.plan.as_ref().and_then(|p| p.moves.get(index)) else {
+                return;
+            };
+            let disposition = app.index.disposition(index);
             if disposition != Disposition::Now {
                 let text = format!(
                     "{} is {}: only now-moves are pushed",
@@ -451,14 +532,14 @@ fn toggle_select(app: &mut App) {
                 app.notify(Tone::Warn, text);
                 return;
             }
-            let index = app.moves.cursor;
-            if !app.moves.selected.remove(&index) {
+            if !app.moves.selected.remove(index) {
                 app.moves.selected.insert(index);
             }
-            app.moves.cursor = (index + 1).min(app.plan.as_ref().map_or(1, |p| p.moves.len()) - 1);
+            let shown = app.moves.filter.len(total);
+            app.moves.cursor = (app.moves.cursor + 1).min(shown.saturating_sub(1));
         }
         Tab::Cases => {
-            let Some(case) = app.cases.cases.get(app.cases.cursor) else {
+            let Some(case) = app.cases.current().and_then(|i| app.cases.cases.get(i)) else {
                 return;
             };
             if case.state != CaseState::Pushed {
@@ -470,29 +551,81 @@ fn toggle_select(app: &mut App) {
             if !app.cases.selected.remove(&id) {
                 app.cases.selected.insert(id);
             }
-            app.cases.cursor = (app.cases.cursor + 1).min(app.cases.cases.len() - 1);
+            let shown = app.cases.filter.len(app.cases.cases.len());
+            app.cases.cursor = (app.cases.cursor + 1).min(shown.saturating_sub(1));
         }
         Tab::Connection | Tab::Fields => {}
     }
 }
 
+/// Marks every now-move (or pushed Case) shown, or unmarks them when all already are.
+/// Under a filter only the rows it shows change, and the notice says so. Linear in the
+/// rows shown: marks are a bitset (moves) or a hash set (Cases).
 fn select_all(app: &mut App) {
     match app.tab {
         Tab::Moves => {
-            let all: std::collections::BTreeSet<usize> = app.now_indexes().into_iter().collect();
-            if !all.is_empty() && app.moves.selected == all {
-                app.moves.selected.clear();
+            let filtered = app.moves.filter.is_active();
+            let now: Vec<usize> = if filtered {
+                let total = app.move_count();
+                app.moves
+                    .filter
+                    .shown(total)
+                    .filter(|&i| app.index.disposition(i) == Disposition::Now)
+                    .collect()
             } else {
-                app.moves.selected = all;
+                app.index.now.clone()
+            };
+            let all_marked = !now.is_empty() && now.iter().all(|&i| app.moves.selected.contains(i));
+            if all_marked {
+                for &i in &now {
+                    app.moves.selected.remove(i);
+                }
+            } else {
+                for &i in &now {
+                    app.moves.selected.insert(i);
+                }
+            }
+            if filtered {
+                let verb = if all_marked { "Unmarked" } else { "Marked" };
+                let text = format!(
+                    "{verb} the {} now-moves the filter \"{}\" shows; {} marked in all",
+                    now.len(),
+                    app.moves.filter.text(),
+                    app.moves.selected.len()
+                );
+                app.notify(Tone::Info, text);
             }
         }
         Tab::Cases => {
-            let all: std::collections::BTreeSet<String> =
-                app.cases.pushed().map(|c| c.case_id.clone()).collect();
-            if !all.is_empty() && app.cases.selected == all {
-                app.cases.selected.clear();
-            } else {
-                app.cases.selected = all;
+            let filtered = app.cases.filter.is_active();
+            let cases = &app.cases.cases;
+            let pushed: Vec<usize> = app
+                .cases
+                .filter
+                .shown(cases.len())
+                .filter(|&i| cases.get(i).is_some_and(|c| c.state == CaseState::Pushed))
+                .collect();
+            let all_marked = !pushed.is_empty()
+                && pushed
+                    .iter()
+                    .filter_map(|&i| cases.get(i))
+                    .all(|c| app.cases.selected.contains(&c.case_id));
+            for case in pushed.iter().filter_map(|&i| app.cases.cases.get(i)) {
+                if all_marked {
+                    app.cases.selected.remove(&case.case_id);
+                } else {
+                    app.cases.selected.insert(case.case_id.clone());
+                }
+            }
+            if filtered {
+                let verb = if all_marked { "Unmarked" } else { "Marked" };
+                let text = format!(
+                    "{verb} the {} pushed Cases the filter \"{}\" shows; {} marked in all",
+                    pushed.len(),
+                    app.cases.filter.text(),
+                    app.cases.selected.len()
+                );
+                app.notify(Tone::Info, text);
             }
         }
         Tab::Connection | Tab::Fields => {}
@@ -526,10 +659,10 @@ fn request_push(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     if !app.moves.selected.is_empty() {
-        let chosen: Vec<usize> = app.moves.selected.iter().copied().collect();
+        let chosen: Vec<usize> = app.moves.selected.iter().collect();
         return push(app, &chosen);
     }
-    let count = app.now_indexes().len();
+    let count = app.index.now.len();
     if count == 0 {
         app.notify(Tone::Warn, "This plan has no now-moves to push");
         return Vec::new();
@@ -544,9 +677,15 @@ fn request_push(app: &mut App) -> Vec<Effect> {
         title: "Push the whole plan?".to_owned(),
         body: format!(
             "No moves are marked. Push all {count} {noun} of {plan_id} to Salesforce as \
-             Cases, {} request(s) at a time? Future, cancelled and invalid moves are never \
+             Cases, {} request(s) at a time?{} Future, cancelled and invalid moves are never \
              pushed.",
-            app.concurrency
+            app.concurrency,
+            if app.moves.filter.is_active() {
+                " The filter does not narrow this: mark the rows it shows with a to push \
+                 only those."
+            } else {
+                ""
+            }
         ),
         on_yes: Confirmed::PushAll,
     });
@@ -560,8 +699,8 @@ fn push(app: &mut App, indexes: &[usize]) -> Vec<Effect> {
     };
     let moves: Vec<&crate::plan::Move> = indexes
         .iter()
+        .filter(|i| app.index.disposition(**i) == Disposition::Now)
         .filter_map(|i| plan.moves.get(*i))
-        .filter(|mv| mv.disposition() == Disposition::Now)
         .collect();
     if moves.is_empty() {
         app.notify(Tone::Warn, "Nothing to push: no now-move is marked");
@@ -599,7 +738,14 @@ fn request_undo(app: &mut App) {
         let count = app.cases.pushed().count();
         (count, None, format!("every Case plan {plan_id} created"))
     } else {
-        let ids: Vec<String> = app.cases.selected.iter().cloned().collect();
+        // In ledger order, so the request does not depend on the set's order.
+        let ids: Vec<String> = app
+            .cases
+            .cases
+            .iter()
+            .filter(|c| app.cases.selected.contains(&c.case_id))
+            .map(|c| c.case_id.clone())
+            .collect();
         let scope = match ids.as_slice() {
             [one] => format!("the marked Case {one}"),
             _ => format!("the {} marked Cases", ids.len()),
@@ -817,13 +963,20 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
             }
             match result {
                 Ok(cases) => {
-                    app.cases.cursor = app.cases.cursor.min(cases.len().saturating_sub(1));
-                    app.cases.selected.retain(|id| {
-                        cases
-                            .iter()
-                            .any(|c| &c.case_id == id && c.state == CaseState::Pushed)
-                    });
-                    app.cases.cases = cases;
+                    let still_pushed: std::collections::HashSet<&str> = cases
+                        .iter()
+                        .filter(|c| c.state == CaseState::Pushed)
+                        .map(|c| c.case_id.as_str())
+                        .collect();
+                    app.cases
+                        .selected
+                        .retain(|id| still_pushed.contains(id.as_str()));
+                    let cursor = app.cases.cursor;
+                    app.set_cases(cases);
+                    app.cases.filter.invalidate();
+                    refilter_cases(app);
+                    let shown = app.cases.filter.len(app.cases.cases.len());
+                    app.cases.cursor = cursor.min(shown.saturating_sub(1));
                     app.cases.state = CasesState::Loaded;
                 }
                 Err(reason) => app.cases.state = CasesState::Failed(reason),
@@ -888,4 +1041,43 @@ fn on_send_failed(app: &mut App, id: RequestId, reason: &str) {
         app.cases.undo = None;
     }
     app.notify(Tone::Bad, text);
+}
+
+/// Recomputes the Moves filter's matches (after its text changed), keeping the cursor on
+/// the same move when the filter still shows it.
+pub(crate) fn refilter_moves(app: &mut App) {
+    let total = app.move_count();
+    let current = app.moves.current(total);
+    let Some(plan) = app.plan.as_ref() else {
+        app.moves.filter.clear();
+        return;
+    };
+    app.moves.filter.refresh(total, |i, needle| {
+        plan.moves.get(i).is_some_and(|mv| move_matches(mv, needle))
+    });
+    app.moves.cursor = current
+        .and_then(|i| app.moves.filter.position_of(i, total))
+        .unwrap_or(0);
+}
+
+/// Recomputes the Cases filter's matches (after its text or the ledger changed), keeping
+/// the cursor on the same Case when the filter still shows it.
+pub(crate) fn refilter_cases(app: &mut App) {
+    let current = app.cases.current();
+    let cases = &app.cases.cases;
+    let moves = app.plan.as_ref().map_or(&[][..], |p| p.moves.as_slice());
+    let ledger = &app.ledger;
+    app.cases.filter.refresh(cases.len(), |i, needle| {
+        let mv = ledger
+            .move_of_case
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|m| moves.get(m));
+        cases.get(i).is_some_and(|c| case_matches(c, mv, needle))
+    });
+    let total = app.cases.cases.len();
+    app.cases.cursor = current
+        .and_then(|i| app.cases.filter.position_of(i, total))
+        .unwrap_or(0);
 }

@@ -6,12 +6,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, spinner};
+use super::{block, filter_line, list_title, spinner};
 use crate::engine::UndoOutcome;
-use crate::ledger::CaseState;
+use crate::ledger::{CaseState, LedgerCase};
+use crate::tui::derived::{scroll, window};
 use crate::tui::state::{App, CasesState};
 
 const DETAIL_HEIGHT: u16 = 4;
+/// Rows of the table area that are not Cases: the borders and the header.
+const TABLE_CHROME: u16 = 3;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
@@ -61,8 +64,8 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ])
     .areas(area);
 
-    let pushed = cases.pushed().count();
-    let deleted = cases.cases.len() - pushed;
+    let pushed = app.ledger.pushed;
+    let deleted = app.ledger.deleted;
     let marked = cases.selected.len();
     let mut summary = vec![Span::raw(format!(
         " {} Cases: {pushed} pushed, {deleted} deleted",
@@ -76,37 +79,34 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         },
         if marked == 0 { theme.dim } else { theme.marked },
     ));
-    frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    let total = cases.cases.len();
+    let shown = cases.filter.len(total);
+    if cases.filter.editing {
+        filter_line(
+            frame,
+            theme,
+            &cases.filter,
+            shown,
+            total,
+            "Cases",
+            summary_area,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    }
 
-    let rows = cases.cases.iter().map(|case| {
-        let marked = cases.selected.contains(&case.case_id);
-        let mark = match (marked, case.state) {
-            (true, _) => "[x]",
-            (false, CaseState::Pushed) => "[ ]",
-            (false, CaseState::Deleted) => "   ",
-        };
-        let (result, style) = match cases.outcomes.get(&case.case_id) {
-            Some(UndoOutcome::Deleted) => ("deleted now".to_owned(), theme.good),
-            Some(UndoOutcome::AlreadyGone) => ("already gone".to_owned(), theme.good),
-            Some(UndoOutcome::Failed { code, .. }) => (format!("failed {code}"), theme.bad),
-            None => (case.last_action.clone(), theme.dim),
-        };
-        let state_style = match case.state {
-            CaseState::Pushed => theme.text,
-            CaseState::Deleted => theme.dim,
-        };
-        Row::new(vec![
-            Cell::from(Span::styled(
-                mark,
-                if marked { theme.marked } else { theme.text },
-            )),
-            Cell::from(case.move_id.clone()),
-            Cell::from(case.case_id.clone()),
-            Cell::from(case.case_number.clone().unwrap_or_else(|| "-".to_owned())),
-            Cell::from(Span::styled(case.state.as_str(), state_style)),
-            Cell::from(Span::styled(result, style)),
-        ])
-    });
+    // Only the rows in view (and a small margin) are built.
+    let height = usize::from(table_area.height.saturating_sub(TABLE_CHROME));
+    let offset = scroll(cases.offset.get(), cases.cursor, height, shown);
+    cases.offset.set(offset);
+    let rows_in_view = window(offset, height, shown);
+    let first = rows_in_view.start;
+    let rows = cases
+        .filter
+        .indexes(rows_in_view, total)
+        .into_iter()
+        .filter_map(|index| cases.cases.get(index))
+        .map(|case| case_row(app, case));
     let widths = [
         Constraint::Length(3),
         Constraint::Length(10),
@@ -128,15 +128,30 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             .style(theme.title),
         )
         .row_highlight_style(theme.cursor)
-        .block(block(title, theme));
-    let mut state = TableState::default().with_selected(Some(cases.cursor));
+        .block(block(
+            if cases.filter.is_active() {
+                list_title(
+                    "Cases in the ledger",
+                    &cases.filter,
+                    shown,
+                    total,
+                    table_area.width,
+                )
+            } else {
+                title
+            },
+            theme,
+        ));
+    let mut state = TableState::default()
+        .with_offset(offset - first)
+        .with_selected((shown > 0).then(|| cases.cursor.min(shown - 1) - first));
     frame.render_stateful_widget(table, table_area, &mut state);
 
     let mut lines = Vec::new();
     if let CasesState::Failed(reason) = &cases.state {
         lines.push(Line::styled(format!("Reload failed: {reason}"), theme.bad));
     }
-    if let Some(case) = cases.cases.get(cases.cursor) {
+    if let Some(case) = cases.current().and_then(|i| cases.cases.get(i)) {
         lines.push(Line::raw(format!(
             "{} for {}: {} ({} at {}) by {} in org {}",
             case.case_id,
@@ -160,4 +175,36 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             .wrap(Wrap { trim: false }),
         detail_area,
     );
+}
+
+fn case_row<'a>(app: &'a App, case: &'a LedgerCase) -> Row<'a> {
+    let theme = &app.theme;
+    let cases = &app.cases;
+    let marked = cases.selected.contains(&case.case_id);
+    let mark = match (marked, case.state) {
+        (true, _) => "[x]",
+        (false, CaseState::Pushed) => "[ ]",
+        (false, CaseState::Deleted) => "   ",
+    };
+    let (result, style) = match cases.outcomes.get(&case.case_id) {
+        Some(UndoOutcome::Deleted) => ("deleted now".to_owned(), theme.good),
+        Some(UndoOutcome::AlreadyGone) => ("already gone".to_owned(), theme.good),
+        Some(UndoOutcome::Failed { code, .. }) => (format!("failed {code}"), theme.bad),
+        None => (case.last_action.clone(), theme.dim),
+    };
+    let state_style = match case.state {
+        CaseState::Pushed => theme.text,
+        CaseState::Deleted => theme.dim,
+    };
+    Row::new(vec![
+        Cell::from(Span::styled(
+            mark,
+            if marked { theme.marked } else { theme.text },
+        )),
+        Cell::from(case.move_id.as_str()),
+        Cell::from(case.case_id.as_str()),
+        Cell::from(case.case_number.as_deref().unwrap_or("-")),
+        Cell::from(Span::styled(case.state.as_str(), state_style)),
+        Cell::from(Span::styled(result, style)),
+    ])
 }

@@ -87,6 +87,64 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// The filter line of a list: `/text` with the terminal cursor in it, and how many rows
+/// it lets through.
+pub(crate) fn filter_line(
+    frame: &mut Frame,
+    theme: &Theme,
+    filter: &crate::tui::derived::Filter,
+    shown: usize,
+    total: usize,
+    noun: &str,
+    area: Rect,
+) {
+    let count = format!("  {shown} of {total} {noun}; Enter keeps, Esc clears");
+    let room = usize::from(area.width)
+        .saturating_sub(width_of(&count))
+        .saturating_sub(3)
+        .max(8);
+    let input = &filter.input;
+    let scroll = input.visual_scroll(room);
+    let text: String = input.value().chars().skip(scroll).collect();
+    let text = truncate(&text, room);
+    let line = Line::from(vec![
+        Span::styled(" /", theme.key),
+        Span::raw(text),
+        Span::styled(count, theme.dim),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    let column = input.visual_cursor().saturating_sub(scroll).min(room);
+    frame.set_cursor_position(ratatui::layout::Position {
+        x: area
+            .x
+            .saturating_add(2)
+            .saturating_add(u16::try_from(column).unwrap_or(u16::MAX))
+            .min(area.right().saturating_sub(1)),
+        y: area.y,
+    });
+}
+
+/// A list's title, naming the filter when one applies.
+pub(crate) fn list_title(
+    name: &str,
+    filter: &crate::tui::derived::Filter,
+    shown: usize,
+    total: usize,
+    width: u16,
+) -> String {
+    if !filter.is_active() {
+        return format!(" {name} ");
+    }
+    let counts = format!(" ({shown} of {total}) ");
+    let room = usize::from(width)
+        .saturating_sub(width_of(name) + width_of(&counts) + 10)
+        .max(3);
+    format!(
+        " {name} matching \"{}\"{counts}",
+        truncate(filter.text(), room)
+    )
+}
+
 pub(crate) fn spinner(app: &App) -> &'static str {
     SPINNER[app.spinner % SPINNER.len()]
 }

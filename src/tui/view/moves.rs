@@ -7,16 +7,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use std::collections::HashMap;
-
-use super::block;
+use super::{block, filter_line, list_title};
 use crate::engine::PushOutcome;
 use crate::ledger::LedgerCase;
 use crate::plan::{Disposition, Move, Seat};
+use crate::tui::derived::{scroll, window};
 use crate::tui::state::{App, RowOutcome};
 use crate::tui::theme::Theme;
 
 const DETAIL_HEIGHT: u16 = 8;
+/// Rows of the table area that are not moves: the borders and the header.
+const TABLE_CHROME: u16 = 3;
 
 fn seat_short(seat: Option<&Seat>, none: &str) -> String {
     seat.map_or_else(|| none.to_owned(), |s| s.seat_code.clone())
@@ -79,7 +80,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ])
     .areas(area);
 
-    let counts = plan.counts();
+    let counts = app.index.counts;
     let mut summary = vec![Span::raw(format!(
         " {} now, {} future, {} cancelled, {} invalid",
         counts.now, counts.future, counts.cancelled, counts.invalid
@@ -99,61 +100,36 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         },
         if marked == 0 { theme.dim } else { theme.marked },
     ));
-    frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
-
-    // What the ledger already holds, by move: shown when this session has no outcome.
-    let in_ledger: HashMap<&str, &LedgerCase> = app
-        .cases
-        .cases
-        .iter()
-        .map(|c| (c.move_id.as_str(), c))
-        .collect();
-    let rows = plan.moves.iter().enumerate().map(|(index, mv)| {
-        let disposition = mv.disposition();
-        let marked = app.moves.selected.contains(&index);
-        let mark = match (marked, disposition) {
-            (true, _) => "[x]",
-            (false, Disposition::Now) => "[ ]",
-            (false, _) => "   ",
-        };
-        let flag = match disposition {
-            Disposition::Invalid => "!",
-            Disposition::Now if !mv.truncated.is_empty() => "cut",
-            _ => "",
-        };
-        let (mut result, ok) = outcome_words(app.moves.outcomes.get(&mv.move_id));
-        let mut result_style = match ok {
-            Some(true) => theme.good,
-            Some(false) => theme.bad,
-            None => theme.warn,
-        };
-        if result.is_empty()
-            && let Some(case) = in_ledger.get(mv.move_id.as_str())
-        {
-            result = format!("{} before", case.state.as_str());
-            result_style = theme.dim;
-        }
-        let from_to = format!(
-            "{} -> {}",
-            seat_short(mv.current_seat.as_ref(), "(new)"),
-            seat_short(mv.new_seat.as_ref(), "(out)")
+    let total = plan.moves.len();
+    let shown = app.moves.filter.len(total);
+    if app.moves.filter.editing {
+        filter_line(
+            frame,
+            theme,
+            &app.moves.filter,
+            shown,
+            total,
+            "moves",
+            summary_area,
         );
-        Row::new(vec![
-            Cell::from(Span::styled(
-                mark,
-                if marked { theme.marked } else { theme.text },
-            )),
-            Cell::from(mv.move_id.clone()),
-            Cell::from(mv.employee_label().to_owned()),
-            Cell::from(from_to),
-            Cell::from(Span::styled(
-                disposition.as_str(),
-                disposition_style(theme, disposition),
-            )),
-            Cell::from(Span::styled(flag, theme.warn)),
-            Cell::from(Span::styled(result, result_style)),
-        ])
-    });
+    } else {
+        frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    }
+
+    // Only the rows in view (and a small margin) are built: the cost of a frame does
+    // not grow with the plan.
+    let height = usize::from(table_area.height.saturating_sub(TABLE_CHROME));
+    let offset = scroll(app.moves.offset.get(), app.moves.cursor, height, shown);
+    app.moves.offset.set(offset);
+    let rows_in_view = window(offset, height, shown);
+    let first = rows_in_view.start;
+    let rows = app
+        .moves
+        .filter
+        .indexes(rows_in_view, total)
+        .into_iter()
+        .filter_map(|index| plan.moves.get(index).map(|mv| (index, mv)))
+        .map(|(index, mv)| move_row(app, index, mv));
     let widths = [
         Constraint::Length(3),
         Constraint::Length(9),
@@ -177,14 +153,19 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             .style(theme.title),
         )
         .row_highlight_style(theme.cursor)
-        .block(block(" Moves ", theme));
-    let mut state = TableState::default().with_selected(Some(app.moves.cursor));
+        .block(block(
+            list_title("Moves", &app.moves.filter, shown, total, table_area.width),
+            theme,
+        ));
+    let mut state = TableState::default()
+        .with_offset(offset - first)
+        .with_selected((shown > 0).then(|| app.moves.cursor.min(shown - 1) - first));
     frame.render_stateful_widget(table, table_area, &mut state);
 
-    let lines = plan
+    let lines = app
         .moves
-        .get(app.moves.cursor)
-        .map(|mv| detail_lines(app, mv))
+        .current(total)
+        .and_then(|index| plan.moves.get(index).map(|mv| detail_lines(app, index, mv)))
         .unwrap_or_default();
     frame.render_widget(
         Paragraph::new(lines)
@@ -194,7 +175,67 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn detail_lines<'a>(app: &App, mv: &'a Move) -> Vec<Line<'a>> {
+/// One row of the table, for move `index`.
+fn move_row<'a>(app: &'a App, index: usize, mv: &'a Move) -> Row<'a> {
+    let theme = &app.theme;
+    let disposition = app.index.disposition(index);
+    let marked = app.moves.selected.contains(index);
+    let mark = match (marked, disposition) {
+        (true, _) => "[x]",
+        (false, Disposition::Now) => "[ ]",
+        (false, _) => "   ",
+    };
+    let flag = match disposition {
+        Disposition::Invalid => "!",
+        Disposition::Now if !mv.truncated.is_empty() => "cut",
+        _ => "",
+    };
+    let (mut result, ok) = outcome_words(app.moves.outcomes.get(&mv.move_id));
+    let mut result_style = match ok {
+        Some(true) => theme.good,
+        Some(false) => theme.bad,
+        None => theme.warn,
+    };
+    // What the ledger already holds, shown when this session has no outcome.
+    if result.is_empty()
+        && let Some(case) = ledger_case(app, index)
+    {
+        result = format!("{} before", case.state.as_str());
+        result_style = theme.dim;
+    }
+    let from_to = format!(
+        "{} -> {}",
+        seat_short(mv.current_seat.as_ref(), "(new)"),
+        seat_short(mv.new_seat.as_ref(), "(out)")
+    );
+    Row::new(vec![
+        Cell::from(Span::styled(
+            mark,
+            if marked { theme.marked } else { theme.text },
+        )),
+        Cell::from(mv.move_id.as_str()),
+        Cell::from(mv.employee_label()),
+        Cell::from(from_to),
+        Cell::from(Span::styled(
+            disposition.as_str(),
+            disposition_style(theme, disposition),
+        )),
+        Cell::from(Span::styled(flag, theme.warn)),
+        Cell::from(Span::styled(result, result_style)),
+    ])
+}
+
+/// The ledger's Case for move `index`, from the index built when the ledger was read.
+fn ledger_case(app: &App, index: usize) -> Option<&LedgerCase> {
+    app.ledger
+        .case_of_move
+        .get(index)
+        .copied()
+        .flatten()
+        .and_then(|ci| app.cases.cases.get(ci))
+}
+
+fn detail_lines<'a>(app: &App, index: usize, mv: &'a Move) -> Vec<Line<'a>> {
     let theme = &app.theme;
     let mut lines = Vec::new();
     let mut who = format!("{} {}", mv.move_id, mv.employee_label());
@@ -273,7 +314,7 @@ fn detail_lines<'a>(app: &App, mv: &'a Move) -> Vec<Line<'a>> {
             lines.push(Line::styled(format!("failed {code}: {message}"), theme.bad));
         }
         None => {
-            if let Some(case) = app.cases.cases.iter().find(|c| c.move_id == mv.move_id) {
+            if let Some(case) = ledger_case(app, index) {
                 lines.push(Line::styled(
                     format!(
                         "in the ledger: Case {}{}, {} ({})",

@@ -77,8 +77,10 @@ fn message(
 /// Connection tab), then the keys that work everywhere.
 fn help_contexts(tab: Tab) -> Vec<Context> {
     let mut contexts = vec![Context::of_tab(tab)];
-    if tab == Tab::Connection {
-        contexts.push(Context::Editing);
+    match tab {
+        Tab::Connection => contexts.push(Context::Editing),
+        Tab::Moves | Tab::Cases => contexts.push(Context::Filter),
+        Tab::Fields => {}
     }
     contexts.push(Context::Global);
     contexts
@@ -107,6 +109,12 @@ pub fn help_lines(theme: &Theme, tab: Tab) -> Vec<Line<'static>> {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", "any character"), theme.key),
                 Span::raw("Typed into the field; a paste goes into it too"),
+            ]));
+        }
+        if context == Context::Filter {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", "any character"), theme.key),
+                Span::raw("Typed into the filter; the list narrows as you type"),
             ]));
         }
     }
