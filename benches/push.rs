@@ -38,6 +38,15 @@ fn main() {
         }
         return;
     }
+    // `cargo bench --bench push -- plans` (or `-- push`) runs one part only.
+    let only = |part: &str| {
+        !args.iter().any(|a| a == "plans" || a == "push") || args.iter().any(|a| a == part)
+    };
+    if !only("push") {
+        println!("== reading and validating plans (target: 100,000 moves in under 1 s)");
+        plan_figures();
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -48,6 +57,9 @@ fn main() {
         latency_ms()
     );
     runtime.block_on(push_figures());
+    if !only("plans") {
+        return;
+    }
     println!();
     println!("== reading and validating plans (target: 100,000 moves in under 1 s)");
     plan_figures();

@@ -291,9 +291,20 @@ pub async fn push(
     options: RunOptions,
     mut on_batch: impl FnMut(&[(String, PushOutcome)], usize, usize),
 ) -> Result<(PushCounts, Vec<(String, PushOutcome)>), EngineError> {
-    let info = connection(client).await?;
     let _lock = lock(ledger).lock_plan(plan_id)?;
-    ensure_fields(client).await?;
+    // Who we are and whether the fields are ready are asked at the same time.
+    let info = match client.connection() {
+        Some(info) => {
+            ensure_fields(client).await?;
+            info
+        }
+        None => {
+            client.authenticate().await?;
+            let (info, fields) = tokio::join!(client.identify(), ensure_fields(client));
+            fields?;
+            info?
+        }
+    };
     let actor = actor_of(&info);
     settle(client, ledger, plan_id, &actor).await?;
     let total = drafts.len();

@@ -11,25 +11,157 @@ use super::model::{Employee, Move, MoveStatus, MoveType, Person, Plan, Seat};
 
 pub const SCHEMA_VERSION: &str = "1.0";
 
+/// The document as streamed: the top-level keys other than `moves` (small), and the moves
+/// already turned into [`Move`]s one at a time, so a 100,000-move plan never exists as one
+/// JSON tree in memory.
+enum Document {
+    Object {
+        top: Map<String, Value>,
+        /// `None` when there was no `moves` key; `Err(kind)` when it was not an array.
+        moves: Option<Result<Vec<Move>, &'static str>>,
+    },
+    /// The top level was not an object: which kind it was.
+    NotObject(&'static str),
+}
+
+struct DocumentVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DocumentVisitor {
+    type Value = Document;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a move plan object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+        let mut top = Map::new();
+        let mut moves = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "moves" {
+                moves = Some(map.next_value_seed(MovesSeed)?);
+            } else {
+                let value: Value = map.next_value()?;
+                top.insert(key, value);
+            }
+        }
+        Ok(Document::Object { top, moves })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Document, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Document::NotObject("an array"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Document, E> {
+        Ok(Document::NotObject("a string"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Document, E> {
+        Ok(Document::NotObject("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Document, E> {
+        Ok(Document::NotObject("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Document, E> {
+        Ok(Document::NotObject("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Document, E> {
+        Ok(Document::NotObject("a number"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Document, E> {
+        Ok(Document::NotObject("null"))
+    }
+}
+
+/// Reads the `moves` array element by element: each move is a small JSON tree, turned into a
+/// [`Move`] and dropped before the next is read.
+struct MovesSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for MovesSeed {
+    type Value = Result<Vec<Move>, &'static str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(MovesVisitor)
+    }
+}
+
+struct MovesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MovesVisitor {
+    type Value = Result<Vec<Move>, &'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of moves")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut moves = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(value) = seq.next_element::<Value>()? {
+            moves.push(read_move(moves.len(), &value));
+        }
+        Ok(Ok(moves))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Err("an object"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err("a string"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Err("null"))
+    }
+}
+
 pub fn read(file: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
     let text = require_utf8(file, bytes)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root: Value = serde_json::from_str(text).map_err(|err| {
+    let syntax = |err: serde_json::Error| {
         PlanError::new(file, format!("not valid JSON: {}", json_reason(&err))).at(format!(
             "line {}, column {}",
             err.line(),
             err.column()
         ))
-    })?;
-    let Value::Object(root) = root else {
-        return Err(PlanError::new(
-            file,
-            format!(
-                "expected a JSON object at the top level, found {}",
-                kind(&root)
-            ),
-        )
-        .at("$"));
+    };
+    let mut stream = serde_json::Deserializer::from_str(text);
+    let document =
+        serde::Deserializer::deserialize_any(&mut stream, DocumentVisitor).map_err(syntax)?;
+    stream.end().map_err(syntax)?;
+    let (root, moves) = match document {
+        Document::Object { top, moves } => (top, moves),
+        Document::NotObject(found) => {
+            return Err(PlanError::new(
+                file,
+                format!("expected a JSON object at the top level, found {found}"),
+            )
+            .at("$"));
+        }
     };
 
     match root.get("schema_version") {
@@ -60,14 +192,13 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
 
     let plan_id = required_top_string(file, &root, "plan_id")?;
     let plan_name = required_top_string(file, &root, "plan_name")?;
-    let moves = match root.get("moves") {
-        Some(Value::Array(moves)) => moves,
-        Some(other) => {
-            return Err(PlanError::new(
-                file,
-                format!("expected an array of moves, found {}", kind(other)),
-            )
-            .at("$.moves"));
+    let moves = match moves {
+        Some(Ok(moves)) => moves,
+        Some(Err(found)) => {
+            return Err(
+                PlanError::new(file, format!("expected an array of moves, found {found}"))
+                    .at("$.moves"),
+            );
         }
         None => {
             return Err(PlanError::new(file, "missing; expected an array of moves").at("$.moves"));
@@ -96,11 +227,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
         plan_effective_date: optional_top_string(&root, "plan_effective_date"),
         exported_at: optional_top_string(&root, "exported_at"),
         exported_by,
-        moves: moves
-            .iter()
-            .enumerate()
-            .map(|(index, value)| read_move(index, value))
-            .collect(),
+        moves,
     })
 }
 

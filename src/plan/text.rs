@@ -12,7 +12,8 @@ pub fn utf16_len(text: &str) -> usize {
 /// Cut `text` to at most `limit` UTF-16 units, on a character boundary, ending with
 /// [`CUT_MARKER`]. Returns `None` when the text already fits.
 pub fn cut_to_limit(text: &str, limit: usize) -> Option<String> {
-    if utf16_len(text) <= limit {
+    // UTF-16 never needs more units than UTF-8 needs bytes, so short text fits for sure.
+    if text.len() <= limit || utf16_len(text) <= limit {
         return None;
     }
     let marker_len = utf16_len(CUT_MARKER);

@@ -382,12 +382,24 @@ impl SalesforceClient {
 
     /// Logs in (again) and learns who we are. Replaces any previous session.
     pub async fn login(&self) -> Result<ConnectionInfo, SfError> {
+        self.authenticate().await?;
+        self.identify().await
+    }
+
+    /// Gets a new token (replacing any session) without asking who we are.
+    pub async fn authenticate(&self) -> Result<(), SfError> {
         let generation = {
             let current = self.session.read().await;
             current.as_ref().map_or(1, |s| s.generation + 1)
         };
         let session = self.request_token(generation).await?;
-        *self.session.write().await = Some(session.clone());
+        *self.session.write().await = Some(session);
+        Ok(())
+    }
+
+    /// Asks the identity service who the session's user is, and remembers it.
+    pub async fn identify(&self) -> Result<ConnectionInfo, SfError> {
+        let session = self.session().await?;
         let info = self.fetch_identity(&session).await?;
         *self.identity.lock().unwrap_or_else(|e| e.into_inner()) = Some(info.clone());
         Ok(ConnectionInfo {
@@ -429,12 +441,12 @@ impl SalesforceClient {
         })
     }
 
-    /// The current session, logging in first if there is none.
+    /// The current session, getting a token first if there is none.
     async fn session(&self) -> Result<Session, SfError> {
         if let Some(session) = self.session.read().await.as_ref() {
             return Ok(session.clone());
         }
-        self.login().await?;
+        self.authenticate().await?;
         self.session
             .read()
             .await
@@ -453,7 +465,8 @@ impl SalesforceClient {
                 return Ok(current.clone());
             }
         }
-        self.login().await?;
+        // The user is the same; only the token is new.
+        self.authenticate().await?;
         self.session().await
     }
 
