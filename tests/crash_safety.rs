@@ -228,3 +228,63 @@ async fn a_faulty_org_with_short_sessions_still_gets_exactly_one_case_per_move()
     assert!(org_cases(&sandbox).await.is_empty());
     sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_operator_on_the_same_plan_is_refused_with_the_holder() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        latency_ms: 200,
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = write_plan(dir.path(), 1000);
+    let data = dir.path().join("data");
+    let push = [
+        "push",
+        plan.as_str(),
+        "--yes",
+        "--json",
+        "--concurrency",
+        "1",
+    ];
+    let mut first = command(&sandbox, &data, &push).spawn().expect("first push");
+    // Wait until the first one holds the lock (its intents are in the ledger).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let busy = Ledger::open(&data.join("ledger.sqlite3"))
+            .and_then(|l| l.pending_intents(PLAN_ID))
+            .map(|p| !p.is_empty())
+            .unwrap_or(false);
+        if busy {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first push never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let second = command(&sandbox, &data, &push)
+        .output()
+        .expect("second push");
+    let text = String::from_utf8_lossy(&second.stderr).to_string()
+        + &String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(1), "{text}");
+    assert!(text.contains("being pushed or undone by"), "{text}");
+    assert!(
+        text.contains(&format!("process {}", first.id())),
+        "names the holder: {text}"
+    );
+    // Read its output while waiting: a full pipe would block it.
+    let holder = first.id();
+    let output = first.wait_with_output().expect("first finishes");
+    assert!(output.status.success(), "process {holder} failed");
+    // Once the holder is gone (even killed), nobody is blocked.
+    let mut third = command(&sandbox, &data, &push).spawn().expect("third");
+    std::thread::sleep(Duration::from_millis(400));
+    third.kill().expect("SIGKILL");
+    let _ = third.wait();
+    run_to_end(&mut command(&sandbox, &data, &push));
+    sandbox.stop().await;
+}

@@ -107,14 +107,19 @@ fn lock(ledger: &Mutex<Ledger>) -> std::sync::MutexGuard<'_, Ledger> {
     ledger.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Refuses to push into an org whose fields would reject the Cases.
+/// Refuses to push into an org whose fields would reject the Cases. A positive answer is
+/// kept for the session, so only the first push of a session pays for the describe.
 pub async fn ensure_fields(client: &SalesforceClient) -> Result<(), EngineError> {
+    if client.fields_ready() {
+        return Ok(());
+    }
     let described = client.describe_case().await?;
     let problems: Vec<String> = check_fields(&described)
         .into_iter()
         .filter(|c| c.status != FieldStatus::Ok)
         .map(|c| format!("{} is {}", c.spec.api_name, c.status.as_str()))
         .collect();
+    client.set_fields_ready(problems.is_empty());
     if problems.is_empty() {
         Ok(())
     } else {

@@ -112,6 +112,8 @@ pub struct SalesforceClient {
     identity: Mutex<Option<ConnectionInfo>>,
     /// Held while logging in again, so that many requests failing at once share one token.
     renewing: tokio::sync::Mutex<()>,
+    /// The seven fields were found ready once in this session (checked before pushes).
+    fields_ready: std::sync::atomic::AtomicBool,
 }
 
 /// True for `http(s)://127.x.x.x`, `localhost` and `[::1]` URLs.
@@ -254,6 +256,7 @@ impl SalesforceClient {
             api_usage: Mutex::new(None),
             identity: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
+            fields_ready: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -261,6 +264,17 @@ impl SalesforceClient {
     pub fn with_retry(mut self, retry: RetryPolicy) -> SalesforceClient {
         self.retry = retry;
         self
+    }
+
+    /// Whether the fields were found ready earlier in this session.
+    pub fn fields_ready(&self) -> bool {
+        self.fields_ready.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Remembers (for this session) that the fields are ready.
+    pub fn set_fields_ready(&self, ready: bool) {
+        self.fields_ready
+            .store(ready, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn settings(&self) -> &ConnectionSettings {
