@@ -450,3 +450,42 @@ pub fn answer_plan(
         }),
     )
 }
+
+/// A new org where someone made NewSeat__c a Long Text Area: six fields missing, one of
+/// the wrong type.
+pub fn wrong_type_org_checks() -> Vec<FieldCheck> {
+    let described = vec![long_text("NewSeat__c", 1024)];
+    let tooling = ToolingField {
+        type_name: "LongTextArea".to_owned(),
+        length: 1024,
+        ..tooling_field(&CUSTOM_FIELDS[4], 1024, false)
+    };
+    CUSTOM_FIELDS
+        .iter()
+        .map(|spec| {
+            let existence = if spec.api_name == "NewSeat__c" {
+                Existence::Exists(&tooling)
+            } else {
+                Existence::Absent
+            };
+            check_field_with(spec, &described, existence)
+        })
+        .collect()
+}
+
+/// What a repair of [`wrong_type_org_checks`] would do, and what it leaves by hand.
+pub fn wrong_type_org_plan() -> (Vec<String>, Vec<String>) {
+    let others: Vec<moveforce::spec::CustomFieldSpec> = CUSTOM_FIELDS
+        .iter()
+        .filter(|spec| spec.api_name != "NewSeat__c")
+        .copied()
+        .collect();
+    let mut steps: Vec<RepairStep> = others.iter().map(|s| RepairStep::CreateField(*s)).collect();
+    steps.push(RepairStep::CreatePermissionSet);
+    steps.push(RepairStep::AssignPermissionSet);
+    steps.push(RepairStep::GrantAccess(others));
+    let manual = vec![
+        "NewSeat__c is Text Area (Long)(1024) but must be Text(255); Salesforce cannot change a field's type safely through the API and moveforce never deletes a field: in Setup > Object Manager > Case > Fields & Relationships, delete it (its data goes with it) and run `moveforce fields fix` again".to_owned(),
+    ];
+    (steps.iter().map(RepairStep::describe).collect(), manual)
+}

@@ -1190,6 +1190,12 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
         }
         EngineEvent::CaseAccess { id, problems } => {
             if app.fields.answered == Some(id) {
+                if !problems.is_empty() {
+                    app.notify(
+                        Tone::Warn,
+                        "The integration user lacks rights on Case: see the Fields tab",
+                    );
+                }
                 app.fields.case_access = problems;
             }
             Vec::new()

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, spinner};
+use super::{block, spinner, wrap};
 use crate::salesforce::FieldStatus;
 use crate::spec::CUSTOM_FIELDS;
 use crate::tui::state::{App, FieldsState, RepairState};
@@ -140,10 +140,18 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         RepairState::Idle => {}
     }
     if !fields.case_access.is_empty() {
-        lines.push(Line::styled("Case access:", theme.bad));
+        lines.push(Line::styled(
+            "Case access (not a field, but a push or undo needs it):",
+            theme.bad,
+        ));
+        let width = usize::from(detail_area.width.saturating_sub(2)).saturating_sub(2);
         for problem in &fields.case_access {
-            lines.push(Line::styled(format!("- {problem}"), theme.bad));
+            for (n, part) in wrap(problem, width).into_iter().enumerate() {
+                let bullet = if n == 0 { "- " } else { "  " };
+                lines.push(Line::styled(format!("{bullet}{part}"), theme.bad));
+            }
         }
+        lines.push(Line::raw(""));
     }
     if let FieldsState::Failed(reason) = &fields.state {
         lines.push(Line::styled(

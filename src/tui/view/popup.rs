@@ -30,8 +30,16 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn key_line(theme: &Theme, context: Context) -> Line<'static> {
+    key_line_without(theme, context, &[])
+}
+
+/// The popup's key hints, less those whose action does nothing here.
+fn key_line_without(theme: &Theme, context: Context, idle: &[keymap::Action]) -> Line<'static> {
     let mut spans = Vec::new();
-    for (key, short) in keymap::hints(&[context]) {
+    let hints = keymap::bindings_of(context)
+        .filter(|b| b.hint && !idle.contains(&b.action))
+        .filter_map(|b| b.keys.first().map(|k| (k.label(), b.short)));
+    for (key, short) in hints {
         spans.push(Span::styled(format!("[{key}]"), theme.key));
         spans.push(Span::raw(format!(" {short}   ")));
     }
@@ -243,7 +251,12 @@ fn review(frame: &mut Frame, theme: &Theme, area: Rect, popup: &Popup) {
     } else {
         Context::Report
     };
-    let mut keys = key_line(theme, context);
+    let idle: &[keymap::Action] = if last == 0 {
+        &[keymap::Action::Down, keymap::Action::Up]
+    } else {
+        &[]
+    };
+    let mut keys = key_line_without(theme, context, idle);
     if scroll < last {
         keys.spans.push(Span::styled(
             format!("{} more below", last - scroll),
