@@ -453,6 +453,29 @@ fn tiny_sizes_do_not_panic() {
         apps.push(filtering);
     }
     apps.push(app_with(None));
+    // The repair's review and report, long enough to scroll.
+    let mut review = app();
+    fields_checked(&mut review, wrong_type_org_checks());
+    let plan = press_repair(&mut review);
+    let (steps, manual) = wrong_type_org_plan();
+    answer_plan(
+        &mut review,
+        plan,
+        steps.clone(),
+        manual,
+        wrong_type_org_checks(),
+    );
+    apps.push(review.clone());
+    let repair = sent(&feed(&mut review, [ch('y')]))[0].id;
+    apps.push(review.clone());
+    feed(
+        &mut review,
+        [Msg::Engine(EngineEvent::Repaired {
+            id: repair,
+            result: Ok((all_done(&steps), wrong_type_org_checks())),
+        })],
+    );
+    apps.push(review);
     for app in &apps {
         for (w, h) in [
             (0, 0),

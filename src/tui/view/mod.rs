@@ -351,3 +351,29 @@ fn render_hints(frame: &mut Frame, app: &App, area: Rect) {
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_whole_and_indents_continuations() {
+        let lines = wrap("cause here\n  the fix is longer than one line", 16);
+        assert_eq!(
+            lines,
+            vec!["cause here", "  the fix is", "  longer than", "  one line"]
+        );
+        for line in &lines {
+            assert!(width_of(line) <= 16, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn wrap_cuts_a_word_wider_than_the_line() {
+        let lines = wrap("a 0123456789abcdef", 8);
+        assert_eq!(lines, vec!["a", "01234567", "89abcdef"]);
+        assert_eq!(wrap("", 8), vec![""]);
+        // Width 0 is treated as 1 and still ends.
+        assert_eq!(wrap("ab", 0), vec!["a", "b"]);
+    }
+}
