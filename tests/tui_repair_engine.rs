@@ -250,3 +250,33 @@ async fn planning_needs_a_connection() {
         other => panic!("expected Repaired, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_customize_the_plan_is_all_manual() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        setup: Setup::Blank,
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox");
+    sandbox.set_user_can_customize(false);
+    let mut engine = Engine::start();
+    engine.connect(&sandbox).await;
+    let plan = engine.send(Request::PlanRepair).await;
+    match engine.next_event().await {
+        EngineEvent::RepairPlanned { id, result } => {
+            assert_eq!(id, plan);
+            let preview = result.expect("planned");
+            assert!(preview.steps.is_empty(), "{:?}", preview.steps);
+            assert_eq!(preview.manual.len(), 1, "{:?}", preview.manual);
+            assert!(preview.manual[0].contains("may not change setup"));
+            assert!(
+                preview.checks.iter().all(|c| {
+                    c.status == FieldStatus::Missing && c.detail.contains("cannot tell")
+                })
+            );
+        }
+        other => panic!("expected RepairPlanned, got {other:?}"),
+    }
+    sandbox.stop().await;
+}
