@@ -9,8 +9,11 @@ use moveforce::config::{ConnectionSettings, Flow};
 use moveforce::engine::{Command, EngineEvent, Request};
 use moveforce::ledger::{CaseState, LedgerCase};
 use moveforce::plan::{MapOptions, Plan};
+use moveforce::salesforce::fields::{Existence, ToolingField, check_field_with};
+use moveforce::salesforce::setup::{RepairStep, StepOutcome};
 use moveforce::salesforce::{ConnectionInfo, DescribeField, FieldCheck, check_fields};
 use moveforce::secret::Secret;
+use moveforce::spec::{CUSTOM_FIELDS, FieldKind};
 use moveforce::tui::{App, AppInit, Effect, Msg, Theme, render, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -259,4 +262,230 @@ pub fn big_plan(n: usize) -> Plan {
         })
         .collect();
     plan
+}
+
+/// The Tooling API's view of a field made to `spec`, with `length` and External ID as
+/// given.
+pub fn tooling_field(
+    spec: &moveforce::spec::CustomFieldSpec,
+    length: usize,
+    external_id: bool,
+) -> ToolingField {
+    let n = CUSTOM_FIELDS
+        .iter()
+        .position(|s| s.api_name == spec.api_name)
+        .unwrap_or(0);
+    ToolingField {
+        id: format!("00N5g00000Fd{n:03}AAA"),
+        type_name: match spec.kind {
+            FieldKind::Text => "Text".to_owned(),
+            FieldKind::LongTextArea => "LongTextArea".to_owned(),
+        },
+        length,
+        external_id,
+        unique: external_id,
+        visible_lines: spec.visible_lines,
+    }
+}
+
+/// What describe shows of a field made to `spec`, with `length` and External ID as given.
+pub fn described_field(
+    spec: &moveforce::spec::CustomFieldSpec,
+    length: usize,
+    external_id: bool,
+) -> DescribeField {
+    match spec.kind {
+        FieldKind::Text => text(spec.api_name, length, external_id),
+        FieldKind::LongTextArea => long_text(spec.api_name, length),
+    }
+}
+
+/// A new org: the Tooling API shows none of the seven fields, so all are missing.
+pub fn blank_org_checks() -> Vec<FieldCheck> {
+    CUSTOM_FIELDS
+        .iter()
+        .map(|spec| check_field_with(spec, &[], Existence::Absent))
+        .collect()
+}
+
+/// The integration user may not read setup: nothing visible, and no telling missing from
+/// hidden.
+pub fn no_customize_checks() -> Vec<FieldCheck> {
+    CUSTOM_FIELDS
+        .iter()
+        .map(|spec| check_field_with(spec, &[], Existence::Unknown))
+        .collect()
+}
+
+/// Every field made to the spec and visible.
+pub fn ok_checks() -> Vec<FieldCheck> {
+    let described: Vec<DescribeField> = CUSTOM_FIELDS
+        .iter()
+        .map(|spec| described_field(spec, spec.length, spec.external_id))
+        .collect();
+    CUSTOM_FIELDS
+        .iter()
+        .map(|spec| {
+            let tooling = tooling_field(spec, spec.length, spec.external_id);
+            check_field_with(spec, &described, Existence::Exists(&tooling))
+        })
+        .collect()
+}
+
+/// An org an admin broke: Team__c hidden by field-level security, CurrentSeat__c made
+/// 80 long, External ID unticked on ExternalID__c; the rest ok.
+pub fn broken_org_checks() -> Vec<FieldCheck> {
+    let shape = |spec: &moveforce::spec::CustomFieldSpec| match spec.api_name {
+        "CurrentSeat__c" => (80, false),
+        "ExternalID__c" => (spec.length, false),
+        _ => (spec.length, spec.external_id),
+    };
+    let described: Vec<DescribeField> = CUSTOM_FIELDS
+        .iter()
+        .filter(|spec| spec.api_name != "Team__c")
+        .map(|spec| {
+            let (length, external_id) = shape(spec);
+            described_field(spec, length, external_id)
+        })
+        .collect();
+    CUSTOM_FIELDS
+        .iter()
+        .map(|spec| {
+            let (length, external_id) = shape(spec);
+            let tooling = tooling_field(spec, length, external_id);
+            check_field_with(spec, &described, Existence::Exists(&tooling))
+        })
+        .collect()
+}
+
+/// What `moveforce fields fix` would do in a blank org, in the engine's words.
+pub fn blank_org_steps() -> Vec<String> {
+    let mut steps: Vec<RepairStep> = CUSTOM_FIELDS
+        .iter()
+        .map(|spec| RepairStep::CreateField(*spec))
+        .collect();
+    steps.push(RepairStep::CreatePermissionSet);
+    steps.push(RepairStep::AssignPermissionSet);
+    steps.push(RepairStep::GrantAccess(CUSTOM_FIELDS.to_vec()));
+    steps.iter().map(RepairStep::describe).collect()
+}
+
+/// The manual step the engine gives when the user may not change setup.
+pub fn no_customize_manual() -> Vec<String> {
+    vec![
+        "The integration user may not change setup (Salesforce answered 403: INSUFFICIENT_ACCESS_OR_READONLY: insufficient access rights on object id). Run `moveforce fields fix` with an administrator's credentials (a user with Customize Application and Manage Users), or create the fields and grant access by hand in Setup > Object Manager > Case > Fields & Relationships.".to_owned(),
+    ]
+}
+
+/// Each step done, in order.
+pub fn all_done(steps: &[String]) -> Vec<StepOutcome> {
+    steps
+        .iter()
+        .map(|step| StepOutcome {
+            step: step.clone(),
+            result: Ok(()),
+        })
+        .collect()
+}
+
+/// Connects, answers the automatic check with `checks`, and opens the Fields tab.
+pub fn fields_checked(app: &mut App, checks: Vec<FieldCheck>) {
+    let effects = connect(app);
+    let id = match sent(&effects).first() {
+        Some(Command {
+            id,
+            request: Request::CheckFields,
+        }) => *id,
+        other => panic!("expected a CheckFields, got {other:?}"),
+    };
+    update(
+        app,
+        Msg::Engine(EngineEvent::FieldsChecked {
+            id,
+            result: Ok(checks),
+        }),
+    );
+    if let moveforce::tui::state::CasesState::Loading { id } = app.cases.state {
+        update(
+            app,
+            Msg::Engine(EngineEvent::Cases {
+                id,
+                result: Ok(Vec::new()),
+            }),
+        );
+    }
+    update(app, ch('2'));
+}
+
+/// Presses f and returns the id of the PlanRepair it sent.
+pub fn press_repair(app: &mut App) -> moveforce::engine::RequestId {
+    let effects = update(app, ch('f'));
+    match sent(&effects).first() {
+        Some(Command {
+            id,
+            request: Request::PlanRepair,
+        }) => *id,
+        other => panic!("expected a PlanRepair, got {other:?}"),
+    }
+}
+
+/// Answers a PlanRepair.
+pub fn answer_plan(
+    app: &mut App,
+    id: moveforce::engine::RequestId,
+    steps: Vec<String>,
+    manual: Vec<String>,
+    checks: Vec<FieldCheck>,
+) -> Vec<Effect> {
+    update(
+        app,
+        Msg::Engine(EngineEvent::RepairPlanned {
+            id,
+            result: Ok(moveforce::engine::RepairPreview {
+                steps,
+                manual,
+                checks,
+                case_access: Vec::new(),
+            }),
+        }),
+    )
+}
+
+/// A new org where someone made NewSeat__c a Long Text Area: six fields missing, one of
+/// the wrong type.
+pub fn wrong_type_org_checks() -> Vec<FieldCheck> {
+    let described = vec![long_text("NewSeat__c", 1024)];
+    let tooling = ToolingField {
+        type_name: "LongTextArea".to_owned(),
+        length: 1024,
+        ..tooling_field(&CUSTOM_FIELDS[4], 1024, false)
+    };
+    CUSTOM_FIELDS
+        .iter()
+        .map(|spec| {
+            let existence = if spec.api_name == "NewSeat__c" {
+                Existence::Exists(&tooling)
+            } else {
+                Existence::Absent
+            };
+            check_field_with(spec, &described, existence)
+        })
+        .collect()
+}
+
+/// What a repair of [`wrong_type_org_checks`] would do, and what it leaves by hand.
+pub fn wrong_type_org_plan() -> (Vec<String>, Vec<String>) {
+    let others: Vec<moveforce::spec::CustomFieldSpec> = CUSTOM_FIELDS
+        .iter()
+        .filter(|spec| spec.api_name != "NewSeat__c")
+        .copied()
+        .collect();
+    let mut steps: Vec<RepairStep> = others.iter().map(|s| RepairStep::CreateField(*s)).collect();
+    steps.push(RepairStep::CreatePermissionSet);
+    steps.push(RepairStep::AssignPermissionSet);
+    steps.push(RepairStep::GrantAccess(others));
+    let manual = vec![
+        "NewSeat__c is Text Area (Long)(1024) but must be Text(255); Salesforce cannot change a field's type safely through the API and moveforce never deletes a field: in Setup > Object Manager > Case > Fields & Relationships, delete it (its data goes with it) and run `moveforce fields fix` again".to_owned(),
+    ];
+    (steps.iter().map(RepairStep::describe).collect(), manual)
 }

@@ -11,7 +11,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use fixtures::*;
 use futures::{Stream, StreamExt, stream};
 use moveforce::engine::{
-    Command, EngineEvent, PushCounts, PushOutcome, Request, UndoCounts, UndoOutcome,
+    Command, EngineEvent, PushCounts, PushOutcome, RepairPreview, Request, UndoCounts, UndoOutcome,
 };
 use moveforce::tui::state::{ConnState, RowOutcome};
 use moveforce::tui::{App, Exit, run_loop, start};
@@ -51,6 +51,17 @@ fn fake_engine() -> (mpsc::Sender<Command>, mpsc::Receiver<EngineEvent>) {
                 Request::CheckFields => vec![EngineEvent::FieldsChecked {
                     id,
                     result: Ok(checks()),
+                }],
+                Request::PlanRepair => vec![EngineEvent::RepairPlanned {
+                    id,
+                    result: Ok(RepairPreview {
+                        checks: checks(),
+                        ..RepairPreview::default()
+                    }),
+                }],
+                Request::Repair { .. } => vec![EngineEvent::Repaired {
+                    id,
+                    result: Ok((Vec::new(), checks())),
                 }],
                 Request::LoadCases { .. } => vec![EngineEvent::Cases {
                     id,

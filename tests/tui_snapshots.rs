@@ -7,6 +7,8 @@ mod fixtures;
 use crossterm::event::KeyCode;
 use fixtures::*;
 use moveforce::engine::{EngineEvent, PushOutcome};
+use moveforce::salesforce::SfError;
+use moveforce::salesforce::advice::explain;
 use moveforce::tui::{App, Msg, Theme};
 
 /// Asserts a snapshot of `app` drawn at `width` x `height`.
@@ -17,7 +19,11 @@ fn snap(name: &str, app: &App, width: u16, height: u16) {
     settings.set_prepend_module_to_snapshot(false);
     // Nothing on these screens depends on the clock; the spinner's glyph depends on
     // how many ticks passed, so it is masked wherever it shows.
-    settings.add_filter(r"(connecting|checking|reading) [|/\\-]", "$1 *");
+    settings.add_filter(
+        r"(connecting|checking|reading|planning|repairing) [|/\\-]",
+        "$1 *",
+    );
+    settings.add_filter(r"[|/\\-] (Checking the org|Repairing the org)", "* $1");
     settings.add_filter(r"[|/\\-] (Pushing|Undoing)", "* $1");
     settings.bind(|| insta::assert_snapshot!(name, terminal.backend()));
 }
@@ -61,6 +67,101 @@ fn connection_tab_failed_and_client_credentials() {
 }
 
 #[test]
+fn connection_failure_is_explained_in_full() {
+    let mut app = app();
+    feed(&mut app, [ch('1')]);
+    let effects = feed(&mut app, [ch('c')]);
+    let id = sent(&effects)[0].id;
+    let refused = SfError::Auth {
+        status: 400,
+        error: "invalid_grant".to_owned(),
+        description: "authentication failure".to_owned(),
+    };
+    let reason = explain(&refused);
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Connected {
+            id,
+            result: Err(reason.clone()),
+        })],
+    );
+    snap("connection_failed_invalid_grant_80x24", &app, 80, 24);
+    // Every word of the explanation is on screen.
+    let screen = screen_text(&draw(&app, 80, 24));
+    let shown: Vec<&str> = screen
+        .lines()
+        .flat_map(|l| l.trim_matches('|').split_whitespace())
+        .collect();
+    let shown = shown.join(" ");
+    let wanted = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(shown.contains(&wanted), "{screen}");
+}
+
+/// Every word of `reason`, shown as the outcome of a connection test, is on an 80x24
+/// screen.
+fn failure_fits(settings_flow_key: bool, reason: &str) {
+    let mut app = app();
+    feed(&mut app, [ch('1')]);
+    if settings_flow_key {
+        app.connection.focus = 1;
+        feed(&mut app, [key(KeyCode::Enter)]);
+    }
+    let id = sent(&feed(&mut app, [ch('c')]))[0].id;
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Connected {
+            id,
+            result: Err(reason.to_owned()),
+        })],
+    );
+    let screen = screen_text(&draw(&app, 80, 24));
+    let shown = screen
+        .lines()
+        .flat_map(|l| l.trim_matches('|').split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let wanted = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(shown.contains(&wanted), "{screen}");
+}
+
+#[test]
+fn every_explained_login_failure_fits_the_connection_tab() {
+    let auth = |error: &str, description: &str| SfError::Auth {
+        status: 400,
+        error: error.to_owned(),
+        description: description.to_owned(),
+    };
+    let api = |status: u16, code: &str| SfError::Api {
+        status,
+        errors: vec![moveforce::salesforce::ApiError {
+            code: code.to_owned(),
+            message: "The REST API is not enabled for this Organization.".to_owned(),
+            fields: Vec::new(),
+        }],
+    };
+    let failures = [
+        auth("invalid_grant", "authentication failure"),
+        auth("invalid_grant", "request not supported on this domain"),
+        auth("invalid_grant", "no client credentials user enabled"),
+        auth("invalid_client_id", "client identifier invalid"),
+        auth("invalid_client", "invalid client credentials"),
+        auth("unsupported_grant_type", "grant type not supported"),
+        auth("inactive_user", "user is inactive"),
+        api(403, "API_DISABLED_FOR_ORG"),
+        api(410, "GONE"),
+        SfError::Transport {
+            url: "https://acme.my.salesforce.com/services/oauth2/token".to_owned(),
+            reason: "error trying to connect: dns error: failed to lookup address".to_owned(),
+        },
+    ];
+    for failure in &failures {
+        for client_credentials in [false, true] {
+            failure_fits(client_credentials, &explain(failure));
+        }
+    }
+}
+
+#[test]
 fn fields_tab() {
     let mut app = app();
     feed(&mut app, [ch('2')]);
@@ -68,6 +169,115 @@ fn fields_tab() {
     connect_and_check(&mut app);
     app.fields.cursor = 2;
     snap("fields_checked_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_blank_org() {
+    let mut app = app();
+    fields_checked(&mut app, blank_org_checks());
+    snap("fields_blank_org_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_broken_org() {
+    let mut app = app();
+    fields_checked(&mut app, broken_org_checks());
+    // The hidden field.
+    app.fields.cursor = 2;
+    snap("fields_broken_org_80x24", &app, 80, 24);
+    // The field that is not an External ID.
+    app.fields.cursor = 0;
+    snap("fields_broken_org_external_id_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_all_ok() {
+    let mut app = app();
+    fields_checked(&mut app, ok_checks());
+    snap("fields_all_ok_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_no_customize() {
+    let mut app = app();
+    fields_checked(&mut app, no_customize_checks());
+    snap("fields_no_customize_80x24", &app, 80, 24);
+    let plan = press_repair(&mut app);
+    answer_plan(
+        &mut app,
+        plan,
+        Vec::new(),
+        no_customize_manual(),
+        no_customize_checks(),
+    );
+    snap("fields_no_customize_manual_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_case_access() {
+    let mut app = app();
+    fields_checked(&mut app, ok_checks());
+    let id = app.fields.answered.expect("a check is shown");
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::CaseAccess {
+            id,
+            problems: vec![
+                "the integration user cannot delete Cases, so undo would fail: give its profile or a permission set Delete on Cases".to_owned(),
+            ],
+        })],
+    );
+    snap("fields_case_access_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_repair() {
+    let mut app = app();
+    fields_checked(&mut app, blank_org_checks());
+    let plan = press_repair(&mut app);
+    snap("fields_repair_planning_80x24", &app, 80, 24);
+    answer_plan(
+        &mut app,
+        plan,
+        blank_org_steps(),
+        Vec::new(),
+        blank_org_checks(),
+    );
+    snap("fields_repair_confirm_80x24", &app, 80, 24);
+    let repair = sent(&feed(&mut app, [ch('y')]))[0].id;
+    snap("fields_repairing_80x24", &app, 80, 24);
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Repaired {
+            id: repair,
+            result: Ok((all_done(&blank_org_steps()), ok_checks())),
+        })],
+    );
+    snap("fields_repaired_80x24", &app, 80, 24);
+    feed(&mut app, [key(KeyCode::Esc)]);
+    snap("fields_repaired_closed_80x24", &app, 80, 24);
+}
+
+#[test]
+fn fields_tab_repair_plan_with_manual_steps_scrolls() {
+    let mut app = app();
+    fields_checked(&mut app, wrong_type_org_checks());
+    let plan = press_repair(&mut app);
+    let (steps, manual) = wrong_type_org_plan();
+    answer_plan(&mut app, plan, steps, manual, wrong_type_org_checks());
+    snap("fields_repair_confirm_manual_80x24", &app, 80, 24);
+    // Drawing tells the popup how far it scrolls; past that a key does nothing.
+    feed(&mut app, [key(KeyCode::PageDown)]);
+    snap("fields_repair_confirm_scrolled_80x24", &app, 80, 24);
+    let scrolled = match app.popups.last() {
+        Some(moveforce::tui::state::Popup::Review { scroll, .. }) => *scroll,
+        other => panic!("expected the review, got {other:?}"),
+    };
+    feed(&mut app, [key(KeyCode::PageDown), ch('k')]);
+    assert!(matches!(
+        app.popups.last(),
+        Some(moveforce::tui::state::Popup::Review { scroll, .. }) if *scroll + 1 == scrolled
+    ));
 }
 
 #[test]
@@ -243,6 +453,29 @@ fn tiny_sizes_do_not_panic() {
         apps.push(filtering);
     }
     apps.push(app_with(None));
+    // The repair's review and report, long enough to scroll.
+    let mut review = app();
+    fields_checked(&mut review, wrong_type_org_checks());
+    let plan = press_repair(&mut review);
+    let (steps, manual) = wrong_type_org_plan();
+    answer_plan(
+        &mut review,
+        plan,
+        steps.clone(),
+        manual,
+        wrong_type_org_checks(),
+    );
+    apps.push(review.clone());
+    let repair = sent(&feed(&mut review, [ch('y')]))[0].id;
+    apps.push(review.clone());
+    feed(
+        &mut review,
+        [Msg::Engine(EngineEvent::Repaired {
+            id: repair,
+            result: Ok((all_done(&steps), wrong_type_org_checks())),
+        })],
+    );
+    apps.push(review);
     for app in &apps {
         for (w, h) in [
             (0, 0),

@@ -5,6 +5,7 @@
 use crate::config::ConnectionSettings;
 use crate::ledger::LedgerCase;
 use crate::plan::CaseDraft;
+use crate::salesforce::setup::StepOutcome;
 use crate::salesforce::{ConnectionInfo, FieldCheck};
 
 pub type RequestId = u64;
@@ -19,8 +20,18 @@ pub struct Command {
 pub enum Request {
     /// Log in with these settings (replacing any session) and report who we are.
     Connect(ConnectionSettings),
-    /// Describe Case and check the seven fields.
+    /// Describe Case and check the seven fields. [`EngineEvent::FieldsChecked`] answers,
+    /// and on success [`EngineEvent::CaseAccess`] follows with the same id.
     CheckFields,
+    /// Check the org again and work out what a repair would change; nothing is written.
+    /// [`EngineEvent::RepairPlanned`] answers; the engine keeps the plan under this
+    /// request's id (the latest plan only) for a [`Request::Repair`].
+    PlanRepair,
+    /// Make the changes of the plan that [`Request::PlanRepair`] `preview` produced, then
+    /// check the fields again. Refused when the connection changed since, or when a newer
+    /// plan replaced it. [`EngineEvent::Repaired`] answers, then
+    /// [`EngineEvent::CaseAccess`] on success.
+    Repair { preview: RequestId },
     /// Upsert these Cases for the plan; outcomes are recorded in the ledger as they arrive.
     Push {
         plan_id: String,
@@ -70,6 +81,18 @@ pub enum UndoOutcome {
     Failed { code: String, message: String },
 }
 
+/// What a repair would do, for the operator to approve: the steps moveforce would take
+/// through the API, in order, in words; and what only a person can do, with where.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepairPreview {
+    pub steps: Vec<String>,
+    pub manual: Vec<String>,
+    /// The check the plan was made from.
+    pub checks: Vec<FieldCheck>,
+    /// The user's missing rights on Case, as sentences (none: nothing missing).
+    pub case_access: Vec<String>,
+}
+
 /// Counts for a finished push.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PushCounts {
@@ -96,6 +119,21 @@ pub enum EngineEvent {
     FieldsChecked {
         id: RequestId,
         result: Result<Vec<FieldCheck>, String>,
+    },
+    /// Follows a successful check (or repair) of the same id: what the integration user
+    /// may not do with Cases, as sentences (empty: nothing missing).
+    CaseAccess {
+        id: RequestId,
+        problems: Vec<String>,
+    },
+    RepairPlanned {
+        id: RequestId,
+        result: Result<RepairPreview, String>,
+    },
+    /// A repair ran: each step's outcome, in order, and the fields as checked after it.
+    Repaired {
+        id: RequestId,
+        result: Result<(Vec<StepOutcome>, Vec<FieldCheck>), String>,
     },
     /// One batch of push results has been committed to the ledger.
     Pushed {

@@ -11,6 +11,7 @@ use crate::config::{ConnectionSettings, Flow};
 use crate::engine::{Command, EngineEvent, PushOutcome, RequestId, UndoOutcome};
 use crate::ledger::{CaseState, LedgerCase};
 use crate::plan::Plan;
+use crate::salesforce::setup::StepOutcome;
 use crate::salesforce::{ConnectionInfo, FieldCheck};
 use crate::secret::Secret;
 
@@ -267,12 +268,71 @@ pub enum FieldsState {
     Failed(String),
 }
 
+/// Where a repair of the org stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepairState {
+    Idle,
+    /// Asked the engine what a repair would change (nothing is written yet).
+    Planning {
+        id: RequestId,
+    },
+    /// The operator said yes: the engine is making `steps` changes.
+    Repairing {
+        id: RequestId,
+        steps: usize,
+    },
+}
+
+/// What the last repair did (or, when nothing could be repaired, what is left by hand).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepairReport {
+    pub outcomes: Vec<StepOutcome>,
+    pub manual: Vec<String>,
+}
+
+impl RepairReport {
+    pub fn failed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.result.is_err()).count()
+    }
+
+    pub fn done(&self) -> usize {
+        self.outcomes.len() - self.failed()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FieldsTab {
     pub state: FieldsState,
     /// The last good check, kept on screen while a re-check runs.
     pub last: Vec<FieldCheck>,
     pub cursor: usize,
+    /// The request whose answer `last` shows (a [`EngineEvent::CaseAccess`] of the same
+    /// id belongs with it).
+    pub answered: Option<RequestId>,
+    /// What the integration user may not do with Cases, as sentences.
+    pub case_access: Vec<String>,
+    pub repair: RepairState,
+    pub report: Option<RepairReport>,
+}
+
+impl FieldsTab {
+    pub fn new() -> FieldsTab {
+        FieldsTab {
+            state: FieldsState::NotChecked,
+            last: Vec::new(),
+            cursor: 0,
+            answered: None,
+            case_access: Vec::new(),
+            repair: RepairState::Idle,
+            report: None,
+        }
+    }
+}
+
+impl Default for FieldsTab {
+    fn default() -> FieldsTab {
+        FieldsTab::new()
+    }
 }
 
 /// What happened to one move in this session's pushes.
@@ -361,7 +421,22 @@ pub enum Confirmed {
     Undo {
         case_ids: Option<Vec<String>>,
     },
+    /// Make the changes of the repair plan the engine keeps under `preview`.
+    Repair {
+        preview: RequestId,
+        steps: usize,
+        /// What the plan leaves to a person, shown again with the outcome.
+        manual: Vec<String>,
+    },
     Quit,
+}
+
+/// One part of a [`Popup::Review`]: a heading and its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub heading: String,
+    pub tone: Tone,
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,6 +448,18 @@ pub enum Popup {
     },
     Help {
         scroll: usize,
+    },
+    /// A list to read, scrollable: a repair plan to approve (`on_yes` set) or what a
+    /// repair did (closed when read).
+    Review {
+        title: String,
+        intro: String,
+        sections: Vec<Section>,
+        scroll: usize,
+        /// The last scroll that still fills the popup, as last drawn (`usize::MAX`
+        /// before the first draw).
+        max_scroll: Cell<usize>,
+        on_yes: Option<Confirmed>,
     },
     Error {
         title: String,
@@ -456,11 +543,7 @@ impl App {
             banner: init.banner,
             config_file: init.config_file,
             theme: init.theme,
-            fields: FieldsTab {
-                state: FieldsState::NotChecked,
-                last: Vec::new(),
-                cursor: 0,
-            },
+            fields: FieldsTab::new(),
             moves: MovesTab::default(),
             cases: CasesTab {
                 state: cases_state,
@@ -486,12 +569,15 @@ impl App {
         self.work_in_flight()
             || matches!(self.connection.state, ConnState::Connecting { .. })
             || matches!(self.fields.state, FieldsState::Checking { .. })
+            || self.fields.repair != RepairState::Idle
             || matches!(self.cases.state, CasesState::Loading { .. })
     }
 
-    /// A push or undo is running: quitting now leaves it half done.
+    /// A push, undo or repair is running: quitting now leaves it half done.
     pub fn work_in_flight(&self) -> bool {
-        self.moves.push.is_some() || self.cases.undo.is_some()
+        self.moves.push.is_some()
+            || self.cases.undo.is_some()
+            || matches!(self.fields.repair, RepairState::Repairing { .. })
     }
 
     pub fn is_editing(&self) -> bool {

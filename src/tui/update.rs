@@ -5,16 +5,18 @@ use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 use tui_input::{Input, InputRequest};
 
 use crate::config::{Flow, SettingsLayer};
+use crate::engine::RepairPreview;
 use crate::engine::{Command, EngineEvent, Request, RequestId};
 use crate::ledger::CaseState;
 use crate::plan::{Disposition, map_move};
-use crate::salesforce::FieldStatus;
+use crate::salesforce::setup::StepOutcome;
+use crate::salesforce::{FieldCheck, FieldStatus};
 
 use super::derived::{case_matches, move_matches};
 use super::keymap::{self, Action, Context};
 use super::state::{
     App, CasesState, Confirmed, ConnState, Effect, FieldsState, FormField, Msg, Popup, Progress,
-    RowOutcome, Tab, Tone,
+    RepairReport, RepairState, RowOutcome, Section, Tab, Tone,
 };
 
 /// Rows a page key moves.
@@ -91,6 +93,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 pub fn contexts(app: &App) -> Vec<Context> {
     match app.popups.last() {
         Some(Popup::Confirm { .. }) => vec![Context::Confirm],
+        Some(Popup::Review {
+            on_yes: Some(_), ..
+        }) => vec![Context::Review],
+        Some(Popup::Review { on_yes: None, .. }) => vec![Context::Report],
         Some(Popup::Help { .. }) => vec![Context::Help],
         Some(Popup::Error { .. }) => vec![Context::Message],
         None if app.is_editing() => vec![Context::Editing],
@@ -174,6 +180,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Recheck => check_fields(app),
+        Action::Repair => plan_repair(app),
         Action::ToggleSelect => {
             toggle_select(app);
             Vec::new()
@@ -205,7 +212,11 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Yes => match app.popups.pop() {
-            Some(Popup::Confirm { on_yes, .. }) => confirmed(app, on_yes),
+            Some(Popup::Confirm { on_yes, .. })
+            | Some(Popup::Review {
+                on_yes: Some(on_yes),
+                ..
+            }) => confirmed(app, on_yes),
             Some(other) => {
                 app.popups.push(other);
                 Vec::new()
@@ -213,7 +224,13 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             None => Vec::new(),
         },
         Action::No | Action::Close => {
-            app.popups.pop();
+            if let Some(Popup::Review {
+                on_yes: Some(Confirmed::Repair { .. }),
+                ..
+            }) = app.popups.pop()
+            {
+                app.notify(Tone::Info, "Repair cancelled: nothing was changed");
+            }
             Vec::new()
         }
         Action::Filter => {
@@ -285,7 +302,7 @@ fn quit(app: &mut App) -> Vec<Effect> {
             let what = match (&app.moves.push, &app.cases.undo) {
                 (Some(p), _) => format!("A push is running ({} of {} done).", p.done, p.total),
                 (None, Some(p)) => format!("An undo is running ({} of {} done).", p.done, p.total),
-                (None, None) => "Work is running.".to_owned(),
+                (None, None) => "A repair of the org is running.".to_owned(),
             };
             app.popups.push(Popup::Confirm {
                 title: "Quit while work runs?".to_owned(),
@@ -313,6 +330,11 @@ fn confirmed(app: &mut App, on_yes: Confirmed) -> Vec<Effect> {
             push(app, &all)
         }
         Confirmed::Undo { case_ids } => undo(app, case_ids),
+        Confirmed::Repair {
+            preview,
+            steps,
+            manual,
+        } => repair(app, preview, steps, manual),
         Confirmed::Settle => {
             let Some(plan_id) = app.plan.as_ref().map(|p| p.plan_id.clone()) else {
                 return Vec::new();
@@ -341,10 +363,25 @@ fn move_cursor(app: &mut App, delta: isize) -> Vec<Effect> {
         moved.min(len - 1)
     }
     let help_len = super::view::help_line_count(app.tab);
-    if let Some(Popup::Help { scroll }) = app.popups.last_mut() {
-        // The view also stops at the last screenful.
-        *scroll = step(*scroll, help_len, delta);
-        return Vec::new();
+    match app.popups.last_mut() {
+        Some(Popup::Help { scroll }) => {
+            // The view also stops at the last screenful.
+            *scroll = step(*scroll, help_len, delta);
+            return Vec::new();
+        }
+        Some(popup @ Popup::Review { .. }) => {
+            let len = super::view::review_line_count(popup);
+            if let Popup::Review {
+                scroll, max_scroll, ..
+            } = popup
+            {
+                // Past the last screenful (as last drawn) the view would not move.
+                let len = len.min(max_scroll.get().saturating_add(1));
+                *scroll = step((*scroll).min(len.saturating_sub(1)), len, delta);
+            }
+            return Vec::new();
+        }
+        _ => {}
     }
     match app.tab {
         Tab::Connection => {
@@ -494,9 +531,296 @@ fn check_fields(app: &mut App) -> Vec<Effect> {
     if matches!(app.fields.state, FieldsState::Checking { .. }) {
         return Vec::new();
     }
+    if matches!(app.fields.repair, RepairState::Repairing { .. }) {
+        app.notify(
+            Tone::Info,
+            "A repair is running: the fields are checked again when it ends",
+        );
+        return Vec::new();
+    }
     let (id, effect) = send(app, Request::CheckFields);
     app.fields.state = FieldsState::Checking { id };
     vec![effect]
+}
+
+/// Asks the engine what a repair would change; its answer opens the confirmation.
+fn plan_repair(app: &mut App) -> Vec<Effect> {
+    if app.connection.connected().is_none() {
+        app.notify(
+            Tone::Warn,
+            "Connect first: Connection tab (1), then c; then f repairs the fields",
+        );
+        return Vec::new();
+    }
+    match app.fields.repair {
+        RepairState::Planning { .. } => {
+            app.notify(
+                Tone::Info,
+                "Already working out what a repair would change...",
+            );
+            return Vec::new();
+        }
+        RepairState::Repairing { .. } => {
+            app.notify(Tone::Warn, "A repair is running: wait for it to finish");
+            return Vec::new();
+        }
+        RepairState::Idle => {}
+    }
+    if app.work_in_flight() {
+        app.notify(
+            Tone::Warn,
+            "A push or undo is running: repair the fields when it has finished",
+        );
+        return Vec::new();
+    }
+    let (id, effect) = send(app, Request::PlanRepair);
+    app.fields.repair = RepairState::Planning { id };
+    app.notify(
+        Tone::Info,
+        "Checking the org and working out what a repair would change...",
+    );
+    vec![effect]
+}
+
+/// The operator approved the plan: the engine makes the changes.
+fn repair(app: &mut App, preview: RequestId, steps: usize, manual: Vec<String>) -> Vec<Effect> {
+    if app.connection.connected().is_none() {
+        app.notify(Tone::Warn, "Not connected any more: nothing was changed");
+        return Vec::new();
+    }
+    if app.work_in_flight() {
+        app.notify(
+            Tone::Warn,
+            "A push, undo or repair is running: nothing was changed; press f when it has finished",
+        );
+        return Vec::new();
+    }
+    let (id, effect) = send(app, Request::Repair { preview });
+    app.fields.repair = RepairState::Repairing { id, steps };
+    app.fields.report = Some(RepairReport {
+        outcomes: Vec::new(),
+        manual,
+    });
+    app.notify(
+        Tone::Info,
+        format!("Repairing the org: {steps} change(s)..."),
+    );
+    vec![effect]
+}
+
+/// Shows a check's result: the list, the cursor kept on it, and which request it was.
+fn show_checks(app: &mut App, id: RequestId, checks: Vec<FieldCheck>) {
+    app.fields.cursor = app.fields.cursor.min(checks.len().saturating_sub(1));
+    app.fields.last = checks.clone();
+    app.fields.state = FieldsState::Checked(checks);
+    app.fields.answered = Some(id);
+}
+
+fn not_ok(checks: &[FieldCheck]) -> Vec<&FieldCheck> {
+    checks
+        .iter()
+        .filter(|c| c.status != FieldStatus::Ok)
+        .collect()
+}
+
+fn on_repair_planned(app: &mut App, id: RequestId, result: Result<RepairPreview, String>) {
+    let preview = match result {
+        Ok(preview) => preview,
+        Err(reason) => {
+            app.notify(Tone::Bad, "Could not work out the repair");
+            app.popups.push(Popup::Error {
+                title: "Could not plan the repair".to_owned(),
+                message: reason,
+            });
+            return;
+        }
+    };
+    show_checks(app, id, preview.checks);
+    app.fields.case_access = preview.case_access;
+    let manual = preview.manual;
+    let by_hand = Section {
+        heading: "To do by hand (moveforce cannot, through the API)".to_owned(),
+        tone: Tone::Warn,
+        items: manual.clone(),
+    };
+    if preview.steps.is_empty() {
+        let bad = not_ok(&app.fields.last).len();
+        if manual.is_empty() {
+            let text = if bad == 0 {
+                format!(
+                    "Nothing to repair: all {} Case fields are ok",
+                    app.fields.last.len()
+                )
+            } else {
+                "Nothing moveforce can repair through the API: see each field's detail".to_owned()
+            };
+            app.notify(if bad == 0 { Tone::Good } else { Tone::Warn }, text);
+            return;
+        }
+        app.notify(
+            Tone::Warn,
+            format!(
+                "Nothing to repair through the API; {} step(s) must be done by hand",
+                manual.len()
+            ),
+        );
+        app.fields.report = Some(RepairReport {
+            outcomes: Vec::new(),
+            manual,
+        });
+        app.popups.push(Popup::Review {
+            title: "Nothing moveforce can repair".to_owned(),
+            intro: "moveforce has no change to make through the API. What is left must be done \
+                    in Salesforce Setup:"
+                .to_owned(),
+            sections: vec![by_hand],
+            scroll: 0,
+            max_scroll: std::cell::Cell::new(usize::MAX),
+            on_yes: None,
+        });
+        return;
+    }
+    let org = app
+        .connection
+        .connected()
+        .map(|info| format!("org {} ({})", info.org_id, info.instance_url))
+        .unwrap_or_else(|| "the org".to_owned());
+    let steps = preview.steps.len();
+    let mut sections = vec![Section {
+        heading: format!("moveforce will create or change ({steps})"),
+        tone: Tone::Info,
+        items: preview.steps,
+    }];
+    if !manual.is_empty() {
+        sections.push(by_hand);
+    }
+    app.popups.push(Popup::Review {
+        title: format!("Repair the org? {steps} change(s)"),
+        intro: format!(
+            "In {org}, in this order. Nothing is deleted or narrowed. The fields are checked \
+             again afterwards."
+        ),
+        sections,
+        scroll: 0,
+        max_scroll: std::cell::Cell::new(usize::MAX),
+        on_yes: Some(Confirmed::Repair {
+            preview: id,
+            steps,
+            manual,
+        }),
+    });
+    app.notify(Tone::Info, "Read the plan: y makes the changes, n cancels");
+}
+
+fn on_repaired(
+    app: &mut App,
+    id: RequestId,
+    result: Result<(Vec<StepOutcome>, Vec<FieldCheck>), String>,
+) -> Vec<Effect> {
+    let manual = app
+        .fields
+        .report
+        .take()
+        .map(|r| r.manual)
+        .unwrap_or_default();
+    let (outcomes, checks) = match result {
+        Ok(answer) => answer,
+        Err(reason) => {
+            app.notify(Tone::Bad, "The repair stopped");
+            app.popups.push(Popup::Error {
+                title: "The repair stopped".to_owned(),
+                message: reason,
+            });
+            // Show what the org holds now, whatever was made of the plan.
+            return check_fields(app);
+        }
+    };
+    show_checks(app, id, checks);
+    let report = RepairReport { outcomes, manual };
+    let (done, failed) = (report.done(), report.failed());
+    let bad = not_ok(&app.fields.last);
+    let total = app.fields.last.len();
+    let mut sections = Vec::new();
+    let done_items: Vec<String> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.result.is_ok())
+        .map(|o| o.step.clone())
+        .collect();
+    if !done_items.is_empty() {
+        sections.push(Section {
+            heading: format!("Done ({done})"),
+            tone: Tone::Good,
+            items: done_items,
+        });
+    }
+    let failed_items: Vec<String> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.result {
+            Err(e) => Some(format!("{}: {e}", o.step)),
+            Ok(()) => None,
+        })
+        .collect();
+    if !failed_items.is_empty() {
+        sections.push(Section {
+            heading: format!("Failed ({failed})"),
+            tone: Tone::Bad,
+            items: failed_items,
+        });
+    }
+    if !report.manual.is_empty() {
+        sections.push(Section {
+            heading: "Still to do by hand".to_owned(),
+            tone: Tone::Warn,
+            items: report.manual.clone(),
+        });
+    }
+    let recheck = if bad.is_empty() {
+        Section {
+            heading: "Checked again: every field is ok".to_owned(),
+            tone: Tone::Good,
+            items: vec![format!("all {total} Case fields are ready for a push")],
+        }
+    } else {
+        Section {
+            heading: format!("Checked again: {} of {total} still need fixing", bad.len()),
+            tone: Tone::Warn,
+            items: bad
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c.spec.api_name,
+                        super::view::status_words(c.status)
+                    )
+                })
+                .collect(),
+        }
+    };
+    sections.push(recheck);
+    let ok = failed == 0 && bad.is_empty();
+    app.notify(
+        if ok { Tone::Good } else { Tone::Warn },
+        format!(
+            "Repair done: {done} change(s) made, {failed} failed; {} of {total} fields ok",
+            total - bad.len()
+        ),
+    );
+    app.popups.push(Popup::Review {
+        title: if ok {
+            "Repair finished".to_owned()
+        } else {
+            "Repair finished: not everything is fixed".to_owned()
+        },
+        intro: "What moveforce did, in order, and the fields as checked afterwards:".to_owned(),
+        sections,
+        scroll: 0,
+        max_scroll: std::cell::Cell::new(usize::MAX),
+        on_yes: None,
+    });
+    app.fields.report = Some(report);
+    Vec::new()
 }
 
 fn load_cases(app: &mut App) -> Vec<Effect> {
@@ -644,6 +968,9 @@ fn blocked(app: &App, what: &str) -> Option<String> {
     }
     if app.cases.undo.is_some() {
         return Some("An undo is running: wait for it to finish".to_owned());
+    }
+    if matches!(app.fields.repair, RepairState::Repairing { .. }) {
+        return Some("A repair of the org is running: wait for it to finish".to_owned());
     }
     if app.connection.connected().is_none() {
         return Some(format!(
@@ -809,7 +1136,12 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                         format!("Connected to org {} as {}", info.org_id, info.username),
                     );
                     app.connection.state = ConnState::Connected(info);
+                    // What was found or planned on the last connection no longer holds.
                     app.fields.state = FieldsState::NotChecked;
+                    app.fields.answered = None;
+                    app.fields.case_access.clear();
+                    app.fields.repair = RepairState::Idle;
+                    app.fields.report = None;
                     let mut effects = check_fields(app);
                     // Reloading the ledger now also offers to settle interrupted work,
                     // which needs the connection that just came up.
@@ -847,9 +1179,7 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                             ),
                         );
                     }
-                    app.fields.cursor = app.fields.cursor.min(checks.len().saturating_sub(1));
-                    app.fields.last = checks.clone();
-                    app.fields.state = FieldsState::Checked(checks);
+                    show_checks(app, id, checks);
                 }
                 Err(reason) => {
                     app.notify(Tone::Bad, format!("Field check failed: {reason}"));
@@ -857,6 +1187,34 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                 }
             }
             Vec::new()
+        }
+        EngineEvent::CaseAccess { id, problems } => {
+            if app.fields.answered == Some(id) {
+                if !problems.is_empty() {
+                    app.notify(
+                        Tone::Warn,
+                        "The integration user lacks rights on Case: see the Fields tab",
+                    );
+                }
+                app.fields.case_access = problems;
+            }
+            Vec::new()
+        }
+        EngineEvent::RepairPlanned { id, result } => {
+            if app.fields.repair != (RepairState::Planning { id }) {
+                return Vec::new();
+            }
+            app.fields.repair = RepairState::Idle;
+            on_repair_planned(app, id, result);
+            Vec::new()
+        }
+        EngineEvent::Repaired { id, result } => {
+            if !matches!(app.fields.repair, RepairState::Repairing { id: running, .. } if running == id)
+            {
+                return Vec::new();
+            }
+            app.fields.repair = RepairState::Idle;
+            on_repaired(app, id, result)
         }
         EngineEvent::Pushed {
             id,
@@ -1030,6 +1388,14 @@ fn on_send_failed(app: &mut App, id: RequestId, reason: &str) {
     }
     if app.cases.state == (CasesState::Loading { id }) {
         app.cases.state = CasesState::Failed(text.clone());
+    }
+    match app.fields.repair {
+        RepairState::Planning { id: waiting } | RepairState::Repairing { id: waiting, .. }
+            if waiting == id =>
+        {
+            app.fields.repair = RepairState::Idle;
+        }
+        _ => {}
     }
     if app.moves.push.is_some_and(|p| p.id == id) {
         app.moves.push = None;

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{block, spinner};
+use super::{block, spinner, wrap};
 use crate::tui::state::{App, ConnState, FormField};
 
 const LABEL_WIDTH: u16 = 16;
@@ -161,21 +161,42 @@ fn render_status(frame: &mut Frame, app: &App, area: Rect) {
             lines.push(pair("API usage", usage));
         }
         ConnState::Failed(reason) => {
-            lines.push(Line::styled("Not connected:", theme.bad));
-            lines.push(Line::raw(reason.clone()));
+            // The whole explanation (cause, then the fix, on lines of their own) comes
+            // first; the config file only where room is left.
+            let width = usize::from(area.width.saturating_sub(2));
+            let room = usize::from(area.height.saturating_sub(2));
+            let mut wrapped = wrap(reason, width);
+            if wrapped.len() > room {
+                // Indents cost lines: drop them before anything is cut.
+                let flat: Vec<&str> = reason.lines().map(str::trim_start).collect();
+                wrapped = wrap(&flat.join("\n"), width);
+            }
+            for (n, line) in wrapped.into_iter().enumerate() {
+                let style = if n == 0 { theme.bad } else { theme.text };
+                lines.push(Line::styled(line, style));
+            }
         }
     }
-    lines.push(Line::raw(""));
     let saved = match &conn.saved {
         Some(Ok(path)) => format!("saved to {}", path.display()),
         Some(Err(_)) => "not saved (see the message)".to_owned(),
         None => "s saves the settings here".to_owned(),
     };
-    lines.push(pair("Config file", app.config_file.display().to_string()));
-    lines.push(pair("", saved));
+    let failed = matches!(conn.state, ConnState::Failed(_));
+    let room = usize::from(area.height.saturating_sub(2));
+    if !failed || lines.len() + 3 <= room {
+        lines.push(Line::raw(""));
+        lines.push(pair("Config file", app.config_file.display().to_string()));
+        lines.push(pair("", saved));
+    }
+    let title = if failed {
+        Line::styled(" Not connected: the test failed ", theme.bad)
+    } else {
+        Line::raw(" Connection ")
+    };
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block(" Connection ", theme))
+            .block(block(title, theme))
             .wrap(Wrap { trim: false }),
         area,
     );

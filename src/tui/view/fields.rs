@@ -7,10 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, spinner};
+use super::{block, spinner, wrap};
 use crate::salesforce::FieldStatus;
 use crate::spec::CUSTOM_FIELDS;
-use crate::tui::state::{App, FieldsState};
+use crate::tui::state::{App, FieldsState, RepairState};
 use crate::tui::theme::Theme;
 
 pub fn status_words(status: FieldStatus) -> &'static str {
@@ -35,8 +35,12 @@ fn status_style(theme: &Theme, status: FieldStatus) -> Style {
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
     let fields = &app.fields;
-    let title = match &fields.state {
-        FieldsState::Checking { .. } => format!(" Case fields (checking {}) ", spinner(app)),
+    let title = match (&fields.repair, &fields.state) {
+        (RepairState::Planning { .. }, _) => format!(" Case fields (planning {}) ", spinner(app)),
+        (RepairState::Repairing { .. }, _) => {
+            format!(" Case fields (repairing {}) ", spinner(app))
+        }
+        (_, FieldsState::Checking { .. }) => format!(" Case fields (checking {}) ", spinner(app)),
         _ => " Case fields ".to_owned(),
     };
     if fields.last.is_empty() {
@@ -47,6 +51,11 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 Line::raw(""),
                 Line::raw("Press r to check again."),
             ],
+            _ if fields.repair != RepairState::Idle => {
+                vec![Line::raw(
+                    "Checking the org and working out what a repair would change...",
+                )]
+            }
             FieldsState::Checking { .. } => {
                 vec![Line::raw("Reading the Case description from the org...")]
             }
@@ -92,7 +101,11 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 status_style(theme, check.status),
             )),
             Cell::from(check.expected()),
-            Cell::from(check.found.clone().unwrap_or_else(|| "-".to_owned())),
+            Cell::from(match check.found.as_deref() {
+                None => "-".to_owned(),
+                Some(found) if found == check.expected() => "as expected".to_owned(),
+                Some(found) => found.to_owned(),
+            }),
         ])
     });
     let widths = [
@@ -109,6 +122,37 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_stateful_widget(table, table_area, &mut state);
 
     let mut lines = Vec::new();
+    match fields.repair {
+        RepairState::Planning { .. } => lines.push(Line::styled(
+            format!(
+                "{} Checking the org and working out what a repair would change...",
+                spinner(app)
+            ),
+            theme.warn,
+        )),
+        RepairState::Repairing { steps, .. } => lines.push(Line::styled(
+            format!(
+                "{} Repairing the org: making {steps} change(s), then checking again...",
+                spinner(app)
+            ),
+            theme.warn,
+        )),
+        RepairState::Idle => {}
+    }
+    if !fields.case_access.is_empty() {
+        lines.push(Line::styled(
+            "Case access (not a field, but a push or undo needs it):",
+            theme.bad,
+        ));
+        let width = usize::from(detail_area.width.saturating_sub(2)).saturating_sub(2);
+        for problem in &fields.case_access {
+            for (n, part) in wrap(problem, width).into_iter().enumerate() {
+                let bullet = if n == 0 { "- " } else { "  " };
+                lines.push(Line::styled(format!("{bullet}{part}"), theme.bad));
+            }
+        }
+        lines.push(Line::raw(""));
+    }
     if let FieldsState::Failed(reason) = &fields.state {
         lines.push(Line::styled(
             format!("Last re-check failed: {reason}"),
@@ -138,6 +182,33 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         for warning in &check.warnings {
             lines.push(Line::styled(format!("Note: {warning}"), theme.warn));
         }
+    }
+    if let Some(report) = fields
+        .report
+        .as_ref()
+        .filter(|_| fields.repair == RepairState::Idle)
+    {
+        let mut text = if report.outcomes.is_empty() {
+            "Last repair: nothing to change through the API".to_owned()
+        } else {
+            format!(
+                "Last repair: {} change(s) made, {} failed",
+                report.done(),
+                report.failed()
+            )
+        };
+        if !report.manual.is_empty() {
+            text.push_str(&format!(
+                "; {} step(s) left to do by hand (f lists them)",
+                report.manual.len()
+            ));
+        }
+        let style = if report.failed() > 0 || !report.manual.is_empty() {
+            theme.warn
+        } else {
+            theme.dim
+        };
+        lines.push(Line::styled(text, style));
     }
     frame.render_widget(
         Paragraph::new(lines)

@@ -7,7 +7,8 @@ mod fields;
 mod moves;
 mod popup;
 
-pub use popup::help_line_count;
+pub use fields::status_words;
+pub use popup::{help_line_count, review_line_count};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -83,6 +84,53 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
     }
     if width >= 3 {
         out.push_str("...");
+    }
+    out
+}
+
+/// `text` word-wrapped to `width` display columns: each line of the text (split at `\n`)
+/// keeps its own leading spaces as the indent of its continuation lines, and a word
+/// longer than a line is cut. Every line returned fits `width` (when `width` > indent).
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for paragraph in text.split('\n') {
+        let trimmed = paragraph.trim_start();
+        let indent = " ".repeat((paragraph.len() - trimmed.len()).min(width / 2));
+        let mut line = indent.clone();
+        let mut line_width = width_of(&line);
+        let mut empty = true;
+        for word in trimmed.split_whitespace() {
+            let word_width = width_of(word);
+            let gap = usize::from(!empty);
+            if !empty && line_width + gap + word_width > width {
+                out.push(std::mem::replace(&mut line, indent.clone()));
+                line_width = width_of(&line);
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+                line_width += 1;
+            }
+            if line_width + word_width <= width {
+                line.push_str(word);
+                line_width += word_width;
+            } else {
+                // A word wider than the room: cut it across lines.
+                let mut buf = [0u8; 4];
+                for c in word.chars() {
+                    let w = width_of(c.encode_utf8(&mut buf));
+                    if line_width + w > width && line_width > width_of(&indent) {
+                        out.push(std::mem::replace(&mut line, indent.clone()));
+                        line_width = width_of(&line);
+                    }
+                    line.push(c);
+                    line_width += w;
+                }
+            }
+            empty = false;
+        }
+        out.push(line);
     }
     out
 }
@@ -302,4 +350,30 @@ fn render_hints(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(format!(" {short}  ")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_whole_and_indents_continuations() {
+        let lines = wrap("cause here\n  the fix is longer than one line", 16);
+        assert_eq!(
+            lines,
+            vec!["cause here", "  the fix is", "  longer than", "  one line"]
+        );
+        for line in &lines {
+            assert!(width_of(line) <= 16, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn wrap_cuts_a_word_wider_than_the_line() {
+        let lines = wrap("a 0123456789abcdef", 8);
+        assert_eq!(lines, vec!["a", "01234567", "89abcdef"]);
+        assert_eq!(wrap("", 8), vec![""]);
+        // Width 0 is treated as 1 and still ends.
+        assert_eq!(wrap("ab", 0), vec!["a", "b"]);
+    }
 }
