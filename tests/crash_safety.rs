@@ -248,7 +248,7 @@ async fn a_second_operator_on_the_same_plan_is_refused_with_the_holder() {
         "--concurrency",
         "1",
     ];
-    let mut first = command(&sandbox, &data, &push).spawn().expect("first push");
+    let first = command(&sandbox, &data, &push).spawn().expect("first push");
     // Wait until the first one holds the lock (its intents are in the ledger).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
