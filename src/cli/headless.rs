@@ -19,7 +19,7 @@ use crate::salesforce::{ConnectionInfo, SalesforceClient};
 
 fn print_json(value: &Value) {
     // serde_json cannot fail on a Value built here.
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
     );
@@ -82,23 +82,23 @@ fn field_json(c: &crate::salesforce::FieldCheck) -> Value {
 }
 
 fn print_fields(report: &SetupReport) {
-    println!("Case fields:");
+    out!("Case fields:");
     for c in &report.checks {
-        println!(
+        out!(
             "  {:<18} {:<16} {}",
             c.spec.api_name,
             c.status.as_str(),
             c.found.as_deref().unwrap_or("-")
         );
         if !c.detail.is_empty() {
-            println!("      {}", c.detail);
+            out!("      {}", c.detail);
         }
         for warning in &c.warnings {
-            println!("      warning: {warning}");
+            out!("      warning: {warning}");
         }
     }
     if let ToolingView::Unavailable(reason) = &report.tooling {
-        println!(
+        out!(
             "  (this user may not read setup, so a field it cannot see may exist but be hidden: {reason})"
         );
     }
@@ -125,19 +125,19 @@ pub async fn check(args: &ConnectionArgs, paths: &Paths, as_json: bool) -> Resul
             "fields": report.checks.iter().map(field_json).collect::<Vec<_>>(),
         }));
     } else {
-        println!("Connected to {} as {}", info.instance_url, info.username);
-        println!(
+        out!("Connected to {} as {}", info.instance_url, info.username);
+        out!(
             "  org {}  user {}  API v{}",
             info.org_id, info.user_id, info.api_version
         );
         if let Some((used, max)) = info.api_usage {
-            println!("  API requests used: {used} of {max} (rolling 24 h)");
+            out!("  API requests used: {used} of {max} (rolling 24 h)");
         }
         for problem in &access {
-            println!("  problem: {problem}");
+            out!("  problem: {problem}");
         }
         print_fields(&report);
-        println!(
+        out!(
             "{}",
             if ok {
                 "Ready to push."
@@ -165,7 +165,7 @@ pub async fn fields_check(
         }));
     } else {
         print_fields(&report);
-        println!(
+        out!(
             "{}",
             if ok {
                 "All seven fields are ok."
@@ -187,18 +187,18 @@ pub async fn fields_fix(paths: &Paths, fix: FixArgs) -> Result<u8, Failure> {
     let planned: Vec<String> = plan.steps.iter().map(|s| s.describe()).collect();
     if !fix.json {
         if planned.is_empty() {
-            println!("Nothing to repair through the API.");
+            out!("Nothing to repair through the API.");
         } else {
-            println!(
+            out!(
                 "moveforce will, in org {} ({}):",
                 info.org_id, info.instance_url
             );
             for step in &planned {
-                println!("  - {step}");
+                out!("  - {step}");
             }
         }
         for manual in &plan.manual {
-            println!("  by hand: {manual}");
+            out!("  by hand: {manual}");
         }
     }
     let outcomes = if plan.is_empty() {
@@ -227,13 +227,13 @@ pub async fn fields_fix(paths: &Paths, fix: FixArgs) -> Result<u8, Failure> {
     } else {
         for outcome in &outcomes {
             match &outcome.result {
-                Ok(()) => println!("  done: {}", outcome.step),
-                Err(e) => println!("  FAILED: {}: {e}", outcome.step),
+                Ok(()) => out!("  done: {}", outcome.step),
+                Err(e) => out!("  FAILED: {}: {e}", outcome.step),
             }
         }
-        println!("After the repair:");
+        out!("After the repair:");
         print_fields(&after);
-        println!(
+        out!(
             "{}",
             if ok {
                 "All seven fields are ok."
@@ -298,7 +298,7 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
     let plan = load_plan(&push.plan, push.strict)?;
     let counts = plan.counts();
     if !push.json {
-        println!(
+        out!(
             "Plan {} \"{}\": {} now, {} future, {} cancelled, {} invalid",
             plan.plan_id,
             plan.plan_name,
@@ -312,7 +312,7 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
             .iter()
             .filter(|m| m.disposition() == Disposition::Invalid)
         {
-            println!(
+            out!(
                 "  not pushed: {} ({}): {}",
                 mv.move_id,
                 mv.origin,
@@ -320,7 +320,7 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
             );
         }
         for mv in plan.now_moves().filter(|m| !m.truncated.is_empty()) {
-            println!(
+            out!(
                 "  cut to fit: {} ({}): full text kept in the Description",
                 mv.move_id,
                 mv.truncated.join(", ")
@@ -345,7 +345,7 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
                 None,
             ));
         } else {
-            println!("Nothing to push: the plan has no valid now-moves.");
+            out!("Nothing to push: the plan has no valid now-moves.");
         }
         return Ok(EXIT_OK);
     }
@@ -406,23 +406,23 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
                 PushOutcome::Created {
                     case_id,
                     case_number,
-                } => println!(
+                } => out!(
                     "  created  {move_id}  {case_id}  {}",
                     case_number.as_deref().unwrap_or("")
                 ),
                 PushOutcome::Updated {
                     case_id,
                     case_number,
-                } => println!(
+                } => out!(
                     "  updated  {move_id}  {case_id}  {}",
                     case_number.as_deref().unwrap_or("")
                 ),
                 PushOutcome::Failed { code, message } => {
-                    println!("  FAILED   {move_id}  {code}: {message}")
+                    out!("  FAILED   {move_id}  {code}: {message}")
                 }
             }
         }
-        println!(
+        out!(
             "Created {}, updated {}, failed {}, skipped {}.",
             counts.created, counts.updated, counts.failed, counts.skipped
         );
@@ -634,14 +634,14 @@ pub async fn undo(paths: &Paths, undo: UndoArgs) -> Result<u8, Failure> {
         for (case_id, outcome) in &outcomes {
             let move_id = move_of(case_id);
             match outcome {
-                UndoOutcome::Deleted => println!("  deleted       {move_id}  {case_id}"),
-                UndoOutcome::AlreadyGone => println!("  already gone  {move_id}  {case_id}"),
+                UndoOutcome::Deleted => out!("  deleted       {move_id}  {case_id}"),
+                UndoOutcome::AlreadyGone => out!("  already gone  {move_id}  {case_id}"),
                 UndoOutcome::Failed { code, message } => {
-                    println!("  FAILED        {move_id}  {case_id}  {code}: {message}")
+                    out!("  FAILED        {move_id}  {case_id}  {code}: {message}")
                 }
             }
         }
-        println!("Deleted {deleted}, already gone {gone}, failed {failed}.");
+        out!("Deleted {deleted}, already gone {gone}, failed {failed}.");
     }
     if let Some(error) = error {
         return Err(Failure::new(error));
@@ -662,17 +662,17 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
                 })).collect::<Vec<_>>(),
             }));
         } else if plans.is_empty() {
-            println!(
+            out!(
                 "The ledger ({}) holds no plans yet.",
                 paths.ledger_file().display()
             );
         } else {
-            println!(
+            out!(
                 "{:<20} {:<18} {:>7} {:>8}  last activity",
                 "plan", "org", "pushed", "deleted"
             );
             for p in &plans {
-                println!(
+                out!(
                     "{:<20} {:<18} {:>7} {:>8}  {}",
                     p.plan_id, p.org_id, p.pushed, p.deleted, p.last_at
                 );
@@ -698,10 +698,10 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
             })).collect::<Vec<_>>(),
         }));
     } else if cases.is_empty() && unknown.is_empty() {
-        println!("The ledger holds no Cases for plan {plan_id}.");
+        out!("The ledger holds no Cases for plan {plan_id}.");
     } else {
         if !unknown.is_empty() {
-            println!(
+            out!(
                 "{} request(s) of plan {plan_id} have an unknown outcome (a push or undo was interrupted); run the same push or undo again and they are settled with Salesforce first:",
                 unknown.len()
             );
@@ -710,18 +710,18 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
                     crate::ledger::IntentAction::Push => "push of move",
                     crate::ledger::IntentAction::Undo => "undo of Case",
                 };
-                println!(
+                out!(
                     "  {what} {}  (org {}, since {})",
                     intent.key, intent.org_id, intent.at
                 );
             }
         }
-        println!(
+        out!(
             "{:<16} {:<18} {:<10} {:<8} {:<13} at",
             "move", "case id", "number", "state", "last action"
         );
         for c in &cases {
-            println!(
+            out!(
                 "{:<16} {:<18} {:<10} {:<8} {:<13} {}",
                 c.move_id,
                 c.case_id,

@@ -1,6 +1,19 @@
 //! The `moveforce` command: the console, the demo, the sandbox, and the headless commands,
 //! all on the same engine.
 
+/// Prints a line to stdout; a closed pipe (`moveforce status | head -1`) is not an error
+/// worth a panic, so write failures are ignored.
+macro_rules! out {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod args;
 mod headless;
 
@@ -258,9 +271,9 @@ async fn sandbox(args: args::SandboxArgs) -> Result<u8, Failure> {
             ))
         })?;
     }
-    println!("{}", sandbox.banner());
+    out!("{}", sandbox.banner());
     if let Some(path) = &knobs.cert_out {
-        println!("certificate (PEM) for clients to trust: {}", path.display());
+        out!("certificate (PEM) for clients to trust: {}", path.display());
     }
     wait_for_stop_signal().await;
     sandbox.stop().await;
