@@ -20,7 +20,7 @@ use super::setup::Principal;
 use super::store::{
     COLLECTION_LIMIT, Lookup, RecordError, Rendered, RowType, SaveMode, SaveResult, cell,
 };
-use super::{EXTERNAL_ID_FIELD, Shared, oauth, setup_http, soql};
+use super::{EXTERNAL_ID_FIELD, Shared, compression, oauth, setup_http, soql};
 
 /// The versions this org serves (Summer '14 … Spring '26).
 const OLDEST_VERSION: u32 = 31;
@@ -445,15 +445,27 @@ async fn fault_response(fault: Fault, req: Request, rest_shape: bool) -> Respons
     }
 }
 
-/// Every request: added latency; forced faults on the token endpoint; and for each
-/// `/services/data/vNN.N/…` call the session check, the daily limit, the version check,
-/// fault injection, the usage count and the Sforce-Limit-Info header. The version list
-/// itself needs no session. `/__sandbox/…` control calls pass straight through.
-async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if path.starts_with("/__sandbox/") {
+/// Every request but the `/__sandbox/…` control calls (which pass straight through): see
+/// [`serve`]; then an answer larger than about 1 KB is gzipped when the request accepts it.
+async fn guard(State(st): St, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/__sandbox/") {
         return next.run(req).await;
     }
+    let gzip = compression::accepts_gzip(req.headers());
+    let response = serve(st, req, next).await;
+    if gzip {
+        compression::gzip_response(response).await
+    } else {
+        response
+    }
+}
+
+/// Added latency; forced faults on the token endpoint; and for each
+/// `/services/data/vNN.N/…` call the session check, the daily limit, the version check,
+/// fault injection, the usage count, request bodies inflated (`Content-Encoding: gzip` or
+/// `deflate`) and the Sforce-Limit-Info header. The version list itself needs no session.
+async fn serve(st: Arc<Shared>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
     if !st.latency.is_zero() {
         tokio::time::sleep(st.latency).await;
     }
@@ -500,12 +512,16 @@ async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
             ApiVersion::Served(_) => {
                 let decision = st.faults().check_data(is_collection_write(&method, rest));
                 match decision {
-                    Decision::Pass => next.run(req).await,
-                    Decision::LockRow(bits) => {
-                        req.extensions_mut().insert(RowLock(bits));
-                        next.run(req).await
-                    }
                     Decision::Fail(fault) => fault_response(fault, req, true).await,
+                    pass => {
+                        if let Decision::LockRow(bits) = pass {
+                            req.extensions_mut().insert(RowLock(bits));
+                        }
+                        match plain_body(req).await {
+                            Ok(req) => next.run(req).await,
+                            Err(refused) => refused,
+                        }
+                    }
                 }
             }
         }
@@ -516,6 +532,26 @@ async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
         .headers_mut()
         .insert("Sforce-Limit-Info", limit_header(used, limit));
     response
+}
+
+/// The request with its body inflated when it came compressed; a body that does not inflate
+/// gets the 400 JSON_PARSER_ERROR a malformed body gets, an unknown coding a 415.
+async fn plain_body(req: Request) -> Result<Request, Response> {
+    let coding = compression::request_coding(req.headers()).map_err(|coding| {
+        error_array(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            &format!("Content-Encoding '{coding}' is not supported; send gzip or deflate"),
+        )
+    })?;
+    compression::inflate_request(req, coding, BODY_LIMIT)
+        .await
+        .map_err(|reason| {
+            bad_request(
+                "JSON_PARSER_ERROR",
+                &format!("The request body could not be decompressed: {reason}"),
+            )
+        })
 }
 
 // ---------------------------------------------------------------- control API (tests)
