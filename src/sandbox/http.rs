@@ -17,8 +17,10 @@ use serde_json::{Map, Value, json};
 use super::faults::{Decision, Fault, FaultRequest};
 use super::schema::{self, FieldDef};
 use super::setup::Principal;
-use super::store::{COLLECTION_LIMIT, Lookup, Rendered, RowType, SaveMode, SaveResult, cell};
-use super::{EXTERNAL_ID_FIELD, Shared, oauth, setup_http, soql};
+use super::store::{
+    COLLECTION_LIMIT, Lookup, RecordError, Rendered, RowType, SaveMode, SaveResult, cell,
+};
+use super::{EXTERNAL_ID_FIELD, Shared, compression, oauth, setup_http, soql};
 
 /// The versions this org serves (Summer '14 … Spring '26).
 const OLDEST_VERSION: u32 = 31;
@@ -228,22 +230,63 @@ fn multiple_choices(version: &str, rows: &[&[Value]]) -> Response {
 
 /// One save result as JSON: without `created` before 46.0, with empty `warnings` and
 /// `infos` when that quirk is on.
-pub(super) fn save_json(st: &Shared, version: &str, result: &SaveResult) -> Value {
-    let mut value = serde_json::to_value(result).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        if parse_version(version).is_some_and(|v| v < UPSERT_CREATED_FLAG) {
-            map.remove("created");
-        }
-        if st.quirks.save_result_extras {
-            map.insert("warnings".into(), json!([]));
-            map.insert("infos".into(), json!([]));
-        }
+pub(super) fn save_json<'a>(st: &Shared, version: &str, result: &'a SaveResult) -> SaveJson<'a> {
+    SaveJson {
+        result,
+        created: parse_version(version).is_none_or(|v| v >= UPSERT_CREATED_FLAG),
+        extras: st.quirks.save_result_extras,
     }
-    value
+}
+
+/// A save result written straight to the response, keys in alphabetical order (as they
+/// always came out of a JSON object here).
+pub(super) struct SaveJson<'a> {
+    result: &'a SaveResult,
+    /// Whether `created` is shown (API 46.0 and later).
+    created: bool,
+    /// Empty `warnings` and `infos` arrays.
+    extras: bool,
+}
+
+impl Serialize for SaveJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.result;
+        let none: [u8; 0] = [];
+        let mut map = s.serialize_map(None)?;
+        if let Some(created) = r.created.filter(|_| self.created) {
+            map.serialize_entry("created", &created)?;
+        }
+        let errors: Vec<ErrorJson<'_>> = r.errors.iter().map(ErrorJson).collect();
+        map.serialize_entry("errors", &errors)?;
+        if let Some(id) = &r.id {
+            map.serialize_entry("id", id)?;
+        }
+        if self.extras {
+            map.serialize_entry("infos", &none)?;
+        }
+        map.serialize_entry("success", &r.success)?;
+        if self.extras {
+            map.serialize_entry("warnings", &none)?;
+        }
+        map.end()
+    }
+}
+
+/// One error of a save result, keys in alphabetical order.
+struct ErrorJson<'a>(&'a RecordError);
+
+impl Serialize for ErrorJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("fields", &self.0.fields)?;
+        map.serialize_entry("message", &self.0.message)?;
+        map.serialize_entry("statusCode", self.0.status_code)?;
+        map.end()
+    }
 }
 
 fn save_results(st: &Shared, version: &str, results: &[SaveResult]) -> Response {
-    let list: Vec<Value> = results.iter().map(|r| save_json(st, version, r)).collect();
+    let list: Vec<SaveJson<'_>> = results.iter().map(|r| save_json(st, version, r)).collect();
     json_response(StatusCode::OK, &list)
 }
 
@@ -402,15 +445,27 @@ async fn fault_response(fault: Fault, req: Request, rest_shape: bool) -> Respons
     }
 }
 
-/// Every request: added latency; forced faults on the token endpoint; and for each
-/// `/services/data/vNN.N/…` call the session check, the daily limit, the version check,
-/// fault injection, the usage count and the Sforce-Limit-Info header. The version list
-/// itself needs no session. `/__sandbox/…` control calls pass straight through.
-async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if path.starts_with("/__sandbox/") {
+/// Every request but the `/__sandbox/…` control calls (which pass straight through): see
+/// [`serve`]; then an answer larger than about 1 KB is gzipped when the request accepts it.
+async fn guard(State(st): St, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/__sandbox/") {
         return next.run(req).await;
     }
+    let gzip = compression::accepts_gzip(req.headers());
+    let response = serve(st, req, next).await;
+    if gzip {
+        compression::gzip_response(response).await
+    } else {
+        response
+    }
+}
+
+/// Added latency; forced faults on the token endpoint; and for each
+/// `/services/data/vNN.N/…` call the session check, the daily limit, the version check,
+/// fault injection, the usage count, request bodies inflated (`Content-Encoding: gzip` or
+/// `deflate`) and the Sforce-Limit-Info header. The version list itself needs no session.
+async fn serve(st: Arc<Shared>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
     if !st.latency.is_zero() {
         tokio::time::sleep(st.latency).await;
     }
@@ -457,12 +512,16 @@ async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
             ApiVersion::Served(_) => {
                 let decision = st.faults().check_data(is_collection_write(&method, rest));
                 match decision {
-                    Decision::Pass => next.run(req).await,
-                    Decision::LockRow(bits) => {
-                        req.extensions_mut().insert(RowLock(bits));
-                        next.run(req).await
-                    }
                     Decision::Fail(fault) => fault_response(fault, req, true).await,
+                    pass => {
+                        if let Decision::LockRow(bits) = pass {
+                            req.extensions_mut().insert(RowLock(bits));
+                        }
+                        match plain_body(req).await {
+                            Ok(req) => next.run(req).await,
+                            Err(refused) => refused,
+                        }
+                    }
                 }
             }
         }
@@ -473,6 +532,26 @@ async fn guard(State(st): St, mut req: Request, next: Next) -> Response {
         .headers_mut()
         .insert("Sforce-Limit-Info", limit_header(used, limit));
     response
+}
+
+/// The request with its body inflated when it came compressed; a body that does not inflate
+/// gets the 400 JSON_PARSER_ERROR a malformed body gets, an unknown coding a 415.
+async fn plain_body(req: Request) -> Result<Request, Response> {
+    let coding = compression::request_coding(req.headers()).map_err(|coding| {
+        error_array(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            &format!("Content-Encoding '{coding}' is not supported; send gzip or deflate"),
+        )
+    })?;
+    compression::inflate_request(req, coding, BODY_LIMIT)
+        .await
+        .map_err(|reason| {
+            bad_request(
+                "JSON_PARSER_ERROR",
+                &format!("The request body could not be decompressed: {reason}"),
+            )
+        })
 }
 
 // ---------------------------------------------------------------- control API (tests)
@@ -727,6 +806,14 @@ fn record_url(version: &str, object: &str, tooling: bool, id: &str) -> String {
     format!("/services/data/{version}/{api}/{object}/{id}")
 }
 
+/// A record's `attributes`: its type and URL.
+#[derive(Serialize)]
+struct Attributes<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    url: String,
+}
+
 /// A related record inside a query row.
 struct Related<'a> {
     attributes: Value,
@@ -749,8 +836,10 @@ impl Serialize for RecordJson<'_> {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry(
             "attributes",
-            &json!({"type": self.object,
-                    "url": record_url(self.version, self.object, self.tooling, self.id)}),
+            &Attributes {
+                kind: self.object,
+                url: record_url(self.version, self.object, self.tooling, self.id),
+            },
         )?;
         let mut done: Vec<&str> = Vec::new();
         for (name, value) in &self.fields {
@@ -1577,7 +1666,7 @@ async fn run_query(
         Ok(p) => p,
         Err(e) => return bad_request(e.code, &e.message),
     };
-    let outcome = parsed.run(org.rows(), query_all);
+    let outcome = org.query_cases(&parsed, query_all);
     let row_type = RowType {
         object: "Case".into(),
         tooling: false,

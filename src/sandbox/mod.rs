@@ -1,6 +1,7 @@
 //! The sandbox: an in-memory Salesforce org served over HTTP on loopback, answering with
 //! Salesforce's status codes and JSON shapes. Tests, the demo and the benchmarks run on it.
 
+mod compression;
 mod faults;
 mod http;
 mod ids;

@@ -6,6 +6,7 @@
 //! cond := f = lit | f != lit | f <> lit | f IN (lit, …)
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use serde_json::Value;
 
@@ -526,10 +527,13 @@ enum Cond {
         negate: bool,
         needle: Needle,
     },
+    /// `col IN (…)`: the text and id values in a hash set, the rest (null, numbers,
+    /// booleans) in a list.
     In {
         col: usize,
         kind: Kind,
-        needles: Vec<Needle>,
+        texts: HashSet<String>,
+        others: Vec<Needle>,
     },
 }
 
@@ -642,14 +646,25 @@ impl RawQuery {
                     negate: *negate,
                     needle: needle(c, value)?,
                 },
-                RawCond::In { values, .. } => Cond::In {
-                    col: c.col,
-                    kind: c.kind,
-                    needles: values
-                        .iter()
-                        .map(|v| needle(c, v))
-                        .collect::<Result<_, _>>()?,
-                },
+                RawCond::In { values, .. } => {
+                    let mut texts = HashSet::new();
+                    let mut others = Vec::new();
+                    for value in values {
+                        match needle(c, value)? {
+                            Needle::Text(t) => {
+                                texts.insert(t);
+                            }
+                            Needle::Never => {}
+                            other => others.push(other),
+                        }
+                    }
+                    Cond::In {
+                        col: c.col,
+                        kind: c.kind,
+                        texts,
+                        others,
+                    }
+                }
             });
         }
         let mut order = Vec::new();
@@ -688,9 +703,43 @@ fn matches(kind: Kind, value: &Value, needle: &Needle) -> bool {
         (Needle::Num(n), Value::Number(v)) => v.as_f64() == Some(*n),
         (Needle::Text(t), Value::String(s)) => match kind {
             Kind::Id | Kind::Reference => s.eq_ignore_ascii_case(t),
-            _ => s.to_lowercase() == *t,
+            _ => same_lowercase(s, t),
         },
         _ => false,
+    }
+}
+
+/// Whether a row value is one of the text (or id) needles of an IN list.
+fn in_texts(kind: Kind, value: &Value, texts: &HashSet<String>) -> bool {
+    let Value::String(s) = value else {
+        return false;
+    };
+    if texts.is_empty() {
+        return false;
+    }
+    match kind {
+        // Needles are upper-cased 18-char keys; only an 18-char value can equal one.
+        Kind::Id | Kind::Reference => {
+            let mut key = [0u8; 18];
+            if s.len() != key.len() || !s.is_ascii() {
+                return false;
+            }
+            key.copy_from_slice(s.as_bytes());
+            key.make_ascii_uppercase();
+            std::str::from_utf8(&key).is_ok_and(|k| texts.contains(k))
+        }
+        _ if !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) => texts.contains(s),
+        _ => texts.contains(&s.to_lowercase()),
+    }
+}
+
+/// Whether `s` lower-cased equals `lower` (already lower-cased), without allocating when
+/// both are ASCII (lower-casing never changes an ASCII string's length).
+fn same_lowercase(s: &str, lower: &str) -> bool {
+    if s.is_ascii() && lower.is_ascii() {
+        s.len() == lower.len() && s.eq_ignore_ascii_case(lower)
+    } else {
+        s.to_lowercase() == lower
     }
 }
 
@@ -724,14 +773,58 @@ impl Query {
             .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
+    /// The key lists of the conditions that only a row holding one of their keys can meet:
+    /// `col = 'x'` and `col IN ('x', …)` on text or id columns, as (row column, keys).
+    /// Keys are lower-cased text, or upper-cased 18-char ids for id columns. A caller that
+    /// indexes one of these columns can hand `run_rows` the rows with those keys instead of
+    /// letting the query scan every row.
+    pub fn key_lists(&self) -> Vec<(usize, Kind, Vec<&str>)> {
+        self.conds
+            .iter()
+            .filter_map(|c| match c {
+                Cond::Cmp {
+                    col,
+                    kind,
+                    negate: false,
+                    needle: Needle::Text(t),
+                } => Some((*col, *kind, vec![t.as_str()])),
+                Cond::Cmp {
+                    col,
+                    kind,
+                    negate: false,
+                    needle: Needle::Never,
+                } => Some((*col, *kind, Vec::new())),
+                Cond::In {
+                    col,
+                    kind,
+                    texts,
+                    others,
+                } if others.is_empty() => {
+                    Some((*col, *kind, texts.iter().map(String::as_str).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Runs over a snapshot of rows; `query_all` includes soft-deleted rows.
     pub fn run(&self, rows: &[Vec<Value>], query_all: bool) -> Outcome {
+        self.run_over(rows.iter(), query_all)
+    }
+
+    /// Runs over the rows at `picked` (ascending positions in `rows`), which must hold every
+    /// row the conditions can match: a superset found through an index, checked here as a
+    /// scan would check it.
+    pub fn run_rows(&self, rows: &[Vec<Value>], picked: &[usize], query_all: bool) -> Outcome {
+        self.run_over(picked.iter().filter_map(|&i| rows.get(i)), query_all)
+    }
+
+    fn run_over<'r>(&self, rows: impl Iterator<Item = &'r Vec<Value>>, query_all: bool) -> Outcome {
         let deleted = |r: &[Value]| {
             self.deleted_col
                 .is_some_and(|col| *cell(r, col) == Value::Bool(true))
         };
         let mut hits: Vec<&Vec<Value>> = rows
-            .iter()
             .filter(|r| query_all || !deleted(r))
             .filter(|r| {
                 self.conds.iter().all(|c| match c {
@@ -741,8 +834,15 @@ impl Query {
                         negate,
                         needle,
                     } => matches(*kind, cell(r, *col), needle) != *negate,
-                    Cond::In { col, kind, needles } => {
-                        needles.iter().any(|n| matches(*kind, cell(r, *col), n))
+                    Cond::In {
+                        col,
+                        kind,
+                        texts,
+                        others,
+                    } => {
+                        let value = cell(r, *col);
+                        in_texts(*kind, value, texts)
+                            || others.iter().any(|n| matches(*kind, value, n))
                     }
                 })
             })

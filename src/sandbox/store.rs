@@ -16,6 +16,7 @@ use super::schema::{
 use super::setup::{
     Assignment, CaseAccess, CustomField, FieldPermission, FieldType, PermissionSet, Principal,
 };
+use super::soql;
 
 /// Fixed 15-char ids: stable for the process (and across runs, which helps snapshots).
 const ORG_ID15: &str = "00D5g000004SBox";
@@ -235,6 +236,7 @@ impl Org {
         &self.org_id[..15]
     }
 
+    #[cfg(test)]
     pub fn rows(&self) -> &[Vec<Value>] {
         &self.rows
     }
@@ -301,6 +303,53 @@ impl Org {
             Some(Ok(i)) if self.rows[i][IS_DELETED] == Value::Bool(true) => Lookup::Deleted,
             Some(Ok(i)) => Lookup::Live(&self.rows[i]),
         }
+    }
+
+    /// Runs a bound Case query. A condition on Id, or (outside queryAll, whose deleted rows
+    /// are not indexed) on an indexed text field that ignores case, picks its rows through
+    /// the index; the query then checks them as a scan would. Otherwise it scans.
+    pub fn query_cases(&self, query: &soql::Query, query_all: bool) -> soql::Outcome {
+        let mut best: Option<Vec<usize>> = None;
+        for (col, kind, keys) in query.key_lists() {
+            let picked: Option<Vec<usize>> = if col == ID && kind == Kind::Id {
+                Some(
+                    keys.iter()
+                        .filter_map(|k| self.by_id.get(*k).copied())
+                        .collect(),
+                )
+            } else if !query_all && self.index_ignores_case(col) {
+                self.index.get(&col).map(|index| {
+                    keys.iter()
+                        .filter_map(|k| index.get(*k))
+                        .flatten()
+                        .copied()
+                        .collect()
+                })
+            } else {
+                None
+            };
+            if let Some(picked) = picked
+                && best.as_ref().is_none_or(|b| picked.len() < b.len())
+            {
+                best = Some(picked);
+            }
+        }
+        match best {
+            Some(mut picked) => {
+                picked.sort_unstable();
+                picked.dedup();
+                query.run_rows(&self.rows, &picked, query_all)
+            }
+            None => query.run(&self.rows, query_all),
+        }
+    }
+
+    /// Whether column `col` is indexed under its values lower-cased, as SOQL compares text.
+    fn index_ignores_case(&self, col: usize) -> bool {
+        self.index.contains_key(&col)
+            && self.field_at(col).is_some_and(|f| {
+                !f.metadata.case_sensitive && f.metadata.field_type != FieldType::Number
+            })
     }
 
     /// The custom field whose values live in row column `col`.
@@ -388,12 +437,12 @@ impl Org {
         }
     }
 
-    /// Soft delete of one live record by row index.
-    fn soft_delete(&mut self, i: usize) {
+    /// Soft delete of one live record by row index, at time `now`.
+    fn soft_delete(&mut self, i: usize, now: &str) {
         self.unindex_row(i);
         let row = &mut self.rows[i];
         row[IS_DELETED] = Value::Bool(true);
-        row[LAST_MODIFIED_DATE] = Value::String(now_string());
+        row[LAST_MODIFIED_DATE] = Value::String(now.to_string());
     }
 
     /// DELETE /sobjects/Case/{id}: Ok on success, else the error code.
@@ -405,7 +454,7 @@ impl Org {
             }
             Some(Ok(_)) if !self.case_rights(who).delete => Err(INSUFFICIENT),
             Some(Ok(i)) => {
-                self.soft_delete(i);
+                self.soft_delete(i, &now_string());
                 Ok(())
             }
         }
@@ -477,11 +526,12 @@ impl Org {
                 })
                 .collect();
         }
+        let now = now_string();
         outcome
             .into_iter()
             .map(|r| match r {
                 Ok(i) => {
-                    self.soft_delete(i);
+                    self.soft_delete(i, &now);
                     SaveResult {
                         id: Some(self.id_of(i)),
                         success: true,
@@ -980,6 +1030,86 @@ mod tests {
         assert_eq!(s.len(), "2026-12-03T15:42:14.000+0000".len(), "{s}");
         assert!(s.ends_with("+0000"));
         assert_eq!(&s[19..20], ".");
+    }
+
+    /// Queries answered through the indexes give what a scan of every row gives.
+    #[test]
+    fn indexed_queries_match_a_scan() {
+        let mut org = Org::new("u");
+        org.apply_complete_setup(false);
+        let who = Principal::Integration;
+        let records: Vec<Map<String, Value>> = (0..40)
+            .map(|i| {
+                let key = if i % 3 == 0 {
+                    format!("MV-{i}")
+                } else {
+                    format!("mv-{i}")
+                };
+                rec(json!({"ExternalID__c": key, "Subject": format!("s{}", i % 4)}))
+            })
+            .chain([rec(json!({"ExternalID__c": "mv-1", "Subject": "twin"}))])
+            .collect();
+        let saved = org.save(SaveMode::Create, &records, false, None, None, who);
+        let ids: Vec<String> = saved.iter().filter_map(|r| r.id.clone()).collect();
+        assert_eq!(ids.len(), 41);
+        org.delete_many(&ids[..5], false, None, who);
+        let quoted = |list: &[String]| {
+            list.iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mixed: Vec<String> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| match i % 3 {
+                0 => id[..15].to_string(),
+                1 => id.to_ascii_lowercase(),
+                _ => id.clone(),
+            })
+            .collect();
+        let queries = [
+            format!("SELECT Id, CaseNumber FROM Case WHERE Id IN ({})", quoted(&mixed)),
+            format!("SELECT Id FROM Case WHERE Id = '{}'", ids[7].to_ascii_lowercase()),
+            format!("SELECT Id FROM Case WHERE Id = '{}'", ids[2]),
+            "SELECT Id FROM Case WHERE Id IN ('nonsense', '500000000000000AAA')".to_string(),
+            "SELECT Id, ExternalID__c FROM Case WHERE ExternalID__c IN ('MV-1','mv-3','Mv-4','mv-9','x')"
+                .to_string(),
+            "SELECT Id FROM Case WHERE ExternalID__c = 'mv-1' AND Subject = 'twin'".to_string(),
+            "SELECT Id FROM Case WHERE ExternalID__c IN ('mv-12', null)".to_string(),
+            "SELECT Id FROM Case WHERE ExternalID__c != 'mv-12' AND Subject IN ('s1','S2')"
+                .to_string(),
+            format!(
+                "SELECT Id FROM Case WHERE Id IN ({}) AND ExternalID__c IN ('mv-10','MV-11','mv-30') ORDER BY ExternalID__c DESC",
+                quoted(&ids)
+            ),
+            "SELECT COUNT() FROM Case WHERE ExternalID__c IN ('mv-1','mv-2')".to_string(),
+        ];
+        let table = crate::sandbox::http::case_table(&org.case_fields(who));
+        for q in &queries {
+            let parsed = soql::parse(q)
+                .and_then(|raw| raw.bind(q, &table))
+                .unwrap_or_else(|e| panic!("{q}: {}", e.message));
+            for query_all in [false, true] {
+                let indexed = org.query_cases(&parsed, query_all);
+                let scanned = parsed.run(&org.rows, query_all);
+                let show = |o: &soql::Outcome| {
+                    (
+                        o.total,
+                        o.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+                    )
+                };
+                assert_eq!(show(&indexed), show(&scanned), "{q} (queryAll {query_all})");
+            }
+        }
+        let total = |q: &str, query_all: bool| {
+            let parsed = soql::parse(q).and_then(|raw| raw.bind(q, &table));
+            parsed.map_or(usize::MAX, |p| org.query_cases(&p, query_all).total)
+        };
+        assert_eq!(total(&queries[0], false), 36);
+        assert_eq!(total(&queries[0], true), 41);
+        assert_eq!(total(&queries[4], false), 2);
+        assert_eq!(total(&queries[4], true), 5);
     }
 
     #[test]
