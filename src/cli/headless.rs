@@ -128,7 +128,9 @@ pub async fn check(args: &ConnectionArgs, paths: &Paths, as_json: bool) -> Resul
         out!("Connected to {} as {}", info.instance_url, info.username);
         out!(
             "  org {}  user {}  API v{}",
-            info.org_id, info.user_id, info.api_version
+            info.org_id,
+            info.user_id,
+            info.api_version
         );
         if let Some((used, max)) = info.api_usage {
             out!("  API requests used: {used} of {max} (rolling 24 h)");
@@ -191,7 +193,8 @@ pub async fn fields_fix(paths: &Paths, fix: FixArgs) -> Result<u8, Failure> {
         } else {
             out!(
                 "moveforce will, in org {} ({}):",
-                info.org_id, info.instance_url
+                info.org_id,
+                info.instance_url
             );
             for step in &planned {
                 out!("  - {step}");
@@ -424,7 +427,10 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
         }
         out!(
             "Created {}, updated {}, failed {}, skipped {}.",
-            counts.created, counts.updated, counts.failed, counts.skipped
+            counts.created,
+            counts.updated,
+            counts.failed,
+            counts.skipped
         );
     }
     if let Some(error) = error {
@@ -669,12 +675,19 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
         } else {
             out!(
                 "{:<20} {:<18} {:>7} {:>8}  last activity",
-                "plan", "org", "pushed", "deleted"
+                "plan",
+                "org",
+                "pushed",
+                "deleted"
             );
             for p in &plans {
                 out!(
                     "{:<20} {:<18} {:>7} {:>8}  {}",
-                    p.plan_id, p.org_id, p.pushed, p.deleted, p.last_at
+                    p.plan_id,
+                    p.org_id,
+                    p.pushed,
+                    p.deleted,
+                    p.last_at
                 );
             }
         }
@@ -712,13 +725,19 @@ pub fn status(paths: &Paths, status: StatusArgs) -> Result<u8, Failure> {
                 };
                 out!(
                     "  {what} {}  (org {}, since {})",
-                    intent.key, intent.org_id, intent.at
+                    intent.key,
+                    intent.org_id,
+                    intent.at
                 );
             }
         }
         out!(
             "{:<16} {:<18} {:<10} {:<8} {:<13} at",
-            "move", "case id", "number", "state", "last action"
+            "move",
+            "case id",
+            "number",
+            "state",
+            "last action"
         );
         for c in &cases {
             out!(
