@@ -392,3 +392,17 @@ async fn api_usage_is_read_from_every_answer() {
     assert_eq!(used, sandbox.stats().api_usage);
     assert!(max > used);
 }
+
+#[tokio::test]
+async fn gzip_request_bodies_are_accepted() {
+    let sandbox = sandbox().await;
+    let client = client(&sandbox, "62.0").with_compression(true);
+    let drafts: Vec<CaseDraft> = (0..200).map(|i| draft(&format!("gz-{i}"))).collect();
+    let results = client.upsert_cases(&drafts).await.expect("upsert");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, UpsertResult::Created { .. }))
+    );
+    assert_eq!(sandbox.case_count(), 200);
+}

@@ -114,6 +114,8 @@ pub struct SalesforceClient {
     renewing: tokio::sync::Mutex<()>,
     /// The seven fields were found ready once in this session (checked before pushes).
     fields_ready: std::sync::atomic::AtomicBool,
+    /// Gzip large request bodies (off to this machine, where bandwidth costs nothing).
+    compress: bool,
 }
 
 /// True for `http(s)://127.x.x.x`, `localhost` and `[::1]` URLs.
@@ -217,6 +219,50 @@ fn record_errors(entry: &Value) -> Vec<ApiError> {
         .unwrap_or_default()
 }
 
+fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, SfError> {
+    serde_json::to_vec(value).map_err(|e| decode("a request body", e))
+}
+
+/// An sObject Collections body: `{"allOrNone": …, "records": [Case, …]}`.
+struct Collection<'a> {
+    all_or_none: bool,
+    records: &'a [CaseDraft],
+}
+
+/// One Case record as sent, serialized from the draft directly.
+struct CaseRecord<'a>(&'a CaseDraft);
+
+impl serde::Serialize for Collection<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("allOrNone", &self.all_or_none)?;
+        let records: Vec<CaseRecord<'_>> = self.records.iter().map(CaseRecord).collect();
+        map.serialize_entry("records", &records)?;
+        map.end()
+    }
+}
+
+impl serde::Serialize for CaseRecord<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let fields = self.0.fields();
+        let mut map = s.serialize_map(Some(fields.len() + 1))?;
+        map.serialize_entry("attributes", &Attributes { kind: "Case" })?;
+        for (name, value) in fields {
+            // None is sent as null so that a re-push clears what the plan no longer holds.
+            map.serialize_entry(name, &value)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Attributes {
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
 /// The JSON record sent for one Case. `None` values are sent as null so that a re-push
 /// clears what the plan no longer holds.
 pub fn case_record(draft: &CaseDraft) -> Value {
@@ -233,7 +279,7 @@ pub fn case_record(draft: &CaseDraft) -> Value {
 
 impl SalesforceClient {
     pub fn new(settings: ConnectionSettings) -> Result<SalesforceClient, SfError> {
-        check_url("the login URL", &settings.login_url)?;
+        let login = check_url("the login URL", &settings.login_url)?;
         let missing = settings.missing();
         if !missing.is_empty() {
             return Err(SfError::Config(format!(
@@ -257,7 +303,14 @@ impl SalesforceClient {
             identity: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
             fields_ready: std::sync::atomic::AtomicBool::new(false),
+            compress: !is_loopback_url(&login),
         })
+    }
+
+    /// Gzip large request bodies or not (the default: not to this machine).
+    pub fn with_compression(mut self, compress: bool) -> SalesforceClient {
+        self.compress = compress;
+        self
     }
 
     /// Replaces the retry policy (tests use short delays).
@@ -494,7 +547,7 @@ impl SalesforceClient {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<&[u8]>,
     ) -> Result<(StatusCode, bytes_body::Body), SfError> {
         let mut session = self.session().await?;
         let mut renewed = false;
@@ -535,7 +588,7 @@ impl SalesforceClient {
         method: &Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<&[u8]>,
     ) -> Result<(StatusCode, bytes_body::Body), SfError> {
         let url = format!("{}{}", session.instance_url, path);
         let mut request = self
@@ -546,14 +599,14 @@ impl SalesforceClient {
         if !query.is_empty() {
             request = request.query(query);
         }
-        if let Some(body) = body {
-            let json = serde_json::to_vec(body).map_err(|e| decode("a request body", e))?;
+        if let Some(json) = body {
             request = request.header("Content-Type", "application/json");
-            request = match gzip(&json) {
+            let compressed = if self.compress { gzip(json) } else { None };
+            request = match compressed {
                 // Salesforce accepts gzip request bodies; a 200-Case upsert shrinks ~6x,
                 // which is what counts on a slow uplink.
                 Some(compressed) => request.header("Content-Encoding", "gzip").body(compressed),
-                None => request.body(json),
+                None => request.body(json.to_vec()),
             };
         }
         let response = request.send().await.map_err(|e| transport(&url, &e))?;
@@ -630,7 +683,12 @@ impl SalesforceClient {
     /// Creates a record (`sobjects/X` or `tooling/sobjects/X`) and returns its Id.
     pub async fn create_record(&self, rest: &str, record: &Value) -> Result<String, SfError> {
         let (_, body) = self
-            .call(Method::POST, &self.data_path(rest), &[], Some(record))
+            .call(
+                Method::POST,
+                &self.data_path(rest),
+                &[],
+                Some(&to_json(record)?),
+            )
             .await?;
         let value: Value = serde_json::from_slice(&body.0).map_err(|e| decode(rest, e))?;
         value
@@ -642,9 +700,14 @@ impl SalesforceClient {
 
     /// Updates a record (`sobjects/X/ID` or `tooling/sobjects/X/ID`).
     pub async fn update_record(&self, rest: &str, fields: &Value) -> Result<(), SfError> {
-        self.call(Method::PATCH, &self.data_path(rest), &[], Some(fields))
-            .await
-            .map(|_| ())
+        self.call(
+            Method::PATCH,
+            &self.data_path(rest),
+            &[],
+            Some(&to_json(fields)?),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A Tooling API SOQL query (one page: setup objects are few).
@@ -716,7 +779,9 @@ impl SalesforceClient {
         }
         let encoded = percent_encoding::utf8_percent_encode(&draft.external_id, PATH_SEGMENT);
         let path = self.data_path(&format!("sobjects/Case/{EXTERNAL_ID}/{encoded}"));
-        let result = self.call(Method::PATCH, &path, &[], Some(&record)).await;
+        let result = self
+            .call(Method::PATCH, &path, &[], Some(&to_json(&record)?))
+            .await;
         let (status, body) = match result {
             Ok(answer) => answer,
             Err(SfError::Api {
@@ -806,10 +871,11 @@ impl SalesforceClient {
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
-        let body = json!({
-            "allOrNone": all_or_none,
-            "records": drafts.iter().map(case_record).collect::<Vec<_>>(),
-        });
+        // Serialized straight from the drafts: no JSON tree per record.
+        let body = to_json(&Collection {
+            all_or_none,
+            records: drafts,
+        })?;
         let path = self.data_path(&format!("composite/sobjects/Case/{EXTERNAL_ID}"));
         let (_, response) = self.call(Method::PATCH, &path, &[], Some(&body)).await?;
         let entries: Vec<Value> =
@@ -1121,6 +1187,39 @@ mod tests {
         .expect("client");
         let err = client.login().await.expect_err("refused");
         assert!(err.to_string().contains("My Domain"), "{err}");
+    }
+
+    #[test]
+    fn the_streamed_collection_body_matches_the_record_shape() {
+        let draft = CaseDraft {
+            external_id: "a/b 'c'".to_owned(),
+            subject: "Seat move: Zoë".to_owned(),
+            description: "d".to_owned(),
+            department: Some("Ops".to_owned()),
+            team: None,
+            current_seat: None,
+            new_seat: Some("B · 1 · 1".to_owned()),
+            employee_assets: None,
+            employee_notes: Some("n".to_owned()),
+            truncated: Vec::new(),
+        };
+        let streamed: Value = serde_json::from_slice(
+            &to_json(&Collection {
+                all_or_none: false,
+                records: std::slice::from_ref(&draft),
+            })
+            .expect("serializes"),
+        )
+        .expect("json");
+        assert_eq!(
+            streamed,
+            json!({"allOrNone": false, "records": [case_record(&draft)]})
+        );
+        assert_eq!(
+            streamed["records"][0]["Team__c"],
+            Value::Null,
+            "cleared, not left out"
+        );
     }
 
     #[test]
