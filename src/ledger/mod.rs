@@ -203,6 +203,22 @@ impl Ledger {
         }
     }
 
+    /// Runs `work` in one transaction, committed (fsynced) only if all of it succeeded.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, LedgerError> {
+        let path = &self.path;
+        let fail = |e: rusqlite::Error| LedgerError {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        let value = work(&tx).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(value)
+    }
+
     /// Records one batch of push outcomes (successes and failures) in one transaction.
     pub fn record_push(
         &mut self,
@@ -213,12 +229,7 @@ impl Ledger {
         failed: &[(String, String)],
     ) -> Result<(), LedgerError> {
         let at = now();
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        let result = (|| -> rusqlite::Result<()> {
+        self.write(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO plans (plan_id, org_id, plan_name, first_at) VALUES (?1, ?2, ?3, ?4)",
                 params![plan_id, actor.org_id, plan_name, at],
@@ -283,14 +294,6 @@ impl Ledger {
                 }
             }
             Ok(())
-        })();
-        result.map_err(|e| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        tx.commit().map_err(|e| LedgerError {
-            path,
-            reason: e.to_string(),
         })
     }
 
@@ -300,25 +303,17 @@ impl Ledger {
         org_id: &str,
         numbers: &[(String, String)],
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(wrap)?;
-        {
-            let mut update = tx
-                .prepare_cached(
+        self.write(|tx| {
+            {
+                let mut update = tx.prepare_cached(
                     "UPDATE cases SET case_number = ?1 WHERE org_id = ?2 AND case_id = ?3",
-                )
-                .map_err(wrap)?;
-            for (case_id, number) in numbers {
-                update
-                    .execute(params![number, org_id, case_id])
-                    .map_err(wrap)?;
+                )?;
+                for (case_id, number) in numbers {
+                    update.execute(params![number, org_id, case_id])?;
+                }
             }
-        }
-        tx.commit().map_err(wrap)
+            Ok(())
+        })
     }
 
     /// Records one batch of undo outcomes: `(case_id, action)` where action is `deleted`,
@@ -330,70 +325,58 @@ impl Ledger {
         outcomes: &[(String, &str, Option<String>)],
     ) -> Result<(), LedgerError> {
         let at = now();
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(wrap)?;
-        {
-            let mut mark = tx
-                .prepare_cached(
-                    "UPDATE cases SET state = 'deleted', last_action = ?1, at = ?2, username = ?3
-                     WHERE plan_id = ?4 AND org_id = ?5 AND case_id = ?6",
-                )
-                .map_err(wrap)?;
-            let mut find = tx
-                .prepare_cached(
-                    "SELECT move_id FROM cases WHERE plan_id = ?1 AND org_id = ?2 AND case_id = ?3",
-                )
-                .map_err(wrap)?;
-            let mut event = tx
-                .prepare_cached(
-                    "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(wrap)?;
-            let mut clear = tx
-                .prepare_cached(
-                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'undo' AND key = ?3",
-                )
-                .map_err(wrap)?;
-            for (case_id, action, error) in outcomes {
-                clear
-                    .execute(params![plan_id, actor.org_id, case_id])
-                    .map_err(wrap)?;
-                let move_id: String = find
-                    .query_row(params![plan_id, actor.org_id, case_id], |row| row.get(0))
-                    .optional()
-                    .map_err(wrap)?
-                    .unwrap_or_default();
-                if error.is_none() {
-                    mark.execute(params![
-                        action,
-                        at,
-                        actor.username,
-                        plan_id,
-                        actor.org_id,
-                        case_id
-                    ])
-                    .map_err(wrap)?;
+        self.write(|tx| {
+            {
+                let mut mark = tx
+                    .prepare_cached(
+                        "UPDATE cases SET state = 'deleted', last_action = ?1, at = ?2, username = ?3
+                         WHERE plan_id = ?4 AND org_id = ?5 AND case_id = ?6",
+                    )?;
+                let mut find = tx
+                    .prepare_cached(
+                        "SELECT move_id FROM cases WHERE plan_id = ?1 AND org_id = ?2 AND case_id = ?3",
+                    )?;
+                let mut event = tx
+                    .prepare_cached(
+                        "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )?;
+                let mut clear = tx
+                    .prepare_cached(
+                        "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'undo' AND key = ?3",
+                    )?;
+                for (case_id, action, error) in outcomes {
+                    clear
+                        .execute(params![plan_id, actor.org_id, case_id])?;
+                    let move_id: String = find
+                        .query_row(params![plan_id, actor.org_id, case_id], |row| row.get(0))
+                        .optional()?
+                        .unwrap_or_default();
+                    if error.is_none() {
+                        mark.execute(params![
+                            action,
+                            at,
+                            actor.username,
+                            plan_id,
+                            actor.org_id,
+                            case_id
+                        ])?;
+                    }
+                    event
+                        .execute(params![
+                            at,
+                            plan_id,
+                            move_id,
+                            actor.org_id,
+                            actor.username,
+                            action,
+                            case_id,
+                            error
+                        ])?;
                 }
-                event
-                    .execute(params![
-                        at,
-                        plan_id,
-                        move_id,
-                        actor.org_id,
-                        actor.username,
-                        action,
-                        case_id,
-                        error
-                    ])
-                    .map_err(wrap)?;
             }
-        }
-        tx.commit().map_err(wrap)
+            Ok(())
+        })
     }
 
     /// Writes, before a batch is sent, which moves (or Cases) it carries. Cleared in the
@@ -408,30 +391,23 @@ impl Ledger {
         keys: &[String],
     ) -> Result<(), LedgerError> {
         let at = now();
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(wrap)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO plans (plan_id, org_id, plan_name, first_at) VALUES (?1, ?2, ?3, ?4)",
-            params![plan_id, org_id, plan_name, at],
-        )
-        .map_err(wrap)?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO intents (plan_id, org_id, action, key, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(wrap)?;
-            for key in keys {
-                insert
-                    .execute(params![plan_id, org_id, action.as_str(), key, at])
-                    .map_err(wrap)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO plans (plan_id, org_id, plan_name, first_at) VALUES (?1, ?2, ?3, ?4)",
+                params![plan_id, org_id, plan_name, at],
+            )?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO intents (plan_id, org_id, action, key, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?;
+                for key in keys {
+                    insert
+                        .execute(params![plan_id, org_id, action.as_str(), key, at])?;
+                }
             }
-        }
-        tx.commit().map_err(wrap)
+            Ok(())
+        })
     }
 
     /// Drops intents of requests that were certainly never sent.
@@ -442,25 +418,19 @@ impl Ledger {
         action: IntentAction,
         keys: &[String],
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(wrap)?;
-        {
-            let mut clear = tx
-                .prepare_cached(
-                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = ?3 AND key = ?4",
-                )
-                .map_err(wrap)?;
-            for key in keys {
-                clear
-                    .execute(params![plan_id, org_id, action.as_str(), key])
-                    .map_err(wrap)?;
+        self.write(|tx| {
+            {
+                let mut clear = tx
+                    .prepare_cached(
+                        "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = ?3 AND key = ?4",
+                    )?;
+                for key in keys {
+                    clear
+                        .execute(params![plan_id, org_id, action.as_str(), key])?;
+                }
             }
-        }
-        tx.commit().map_err(wrap)
+            Ok(())
+        })
     }
 
     /// Requests of the plan whose outcome is unknown, in any org.
@@ -499,80 +469,68 @@ impl Ledger {
         absent: &[String],
     ) -> Result<(), LedgerError> {
         let at = now();
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(wrap)?;
-        {
-            let mut upsert = tx
-                .prepare_cached(
-                    "INSERT INTO cases (plan_id, move_id, org_id, case_id, case_number, state, last_action, at, username, instance_url)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'pushed', 'found', ?6, ?7, ?8)
-                     ON CONFLICT (plan_id, move_id, org_id) DO UPDATE SET
-                        case_id = excluded.case_id, case_number = excluded.case_number, state = 'pushed',
-                        last_action = 'found', at = excluded.at, username = excluded.username,
-                        instance_url = excluded.instance_url",
-                )
-                .map_err(wrap)?;
-            let mut clear = tx
-                .prepare_cached(
-                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'push' AND key = ?3",
-                )
-                .map_err(wrap)?;
-            let mut event = tx
-                .prepare_cached(
-                    "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
-                )
-                .map_err(wrap)?;
-            for (move_id, case_id, number) in found {
-                upsert
-                    .execute(params![
-                        plan_id,
-                        move_id,
-                        actor.org_id,
-                        case_id,
-                        number,
-                        at,
-                        actor.username,
-                        actor.instance_url
-                    ])
-                    .map_err(wrap)?;
-                clear
-                    .execute(params![plan_id, actor.org_id, move_id])
-                    .map_err(wrap)?;
-                event
-                    .execute(params![
-                        at,
-                        plan_id,
-                        move_id,
-                        actor.org_id,
-                        actor.username,
-                        "settled_found",
-                        case_id
-                    ])
-                    .map_err(wrap)?;
+        self.write(|tx| {
+            {
+                let mut upsert = tx
+                    .prepare_cached(
+                        "INSERT INTO cases (plan_id, move_id, org_id, case_id, case_number, state, last_action, at, username, instance_url)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'pushed', 'found', ?6, ?7, ?8)
+                         ON CONFLICT (plan_id, move_id, org_id) DO UPDATE SET
+                            case_id = excluded.case_id, case_number = excluded.case_number, state = 'pushed',
+                            last_action = 'found', at = excluded.at, username = excluded.username,
+                            instance_url = excluded.instance_url",
+                    )?;
+                let mut clear = tx
+                    .prepare_cached(
+                        "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'push' AND key = ?3",
+                    )?;
+                let mut event = tx
+                    .prepare_cached(
+                        "INSERT INTO events (at, plan_id, move_id, org_id, username, action, case_id, error)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+                    )?;
+                for (move_id, case_id, number) in found {
+                    upsert
+                        .execute(params![
+                            plan_id,
+                            move_id,
+                            actor.org_id,
+                            case_id,
+                            number,
+                            at,
+                            actor.username,
+                            actor.instance_url
+                        ])?;
+                    clear
+                        .execute(params![plan_id, actor.org_id, move_id])?;
+                    event
+                        .execute(params![
+                            at,
+                            plan_id,
+                            move_id,
+                            actor.org_id,
+                            actor.username,
+                            "settled_found",
+                            case_id
+                        ])?;
+                }
+                for move_id in absent {
+                    clear
+                        .execute(params![plan_id, actor.org_id, move_id])?;
+                    event
+                        .execute(params![
+                            at,
+                            plan_id,
+                            move_id,
+                            actor.org_id,
+                            actor.username,
+                            "settled_absent",
+                            Option::<String>::None
+                        ])?;
+                }
             }
-            for move_id in absent {
-                clear
-                    .execute(params![plan_id, actor.org_id, move_id])
-                    .map_err(wrap)?;
-                event
-                    .execute(params![
-                        at,
-                        plan_id,
-                        move_id,
-                        actor.org_id,
-                        actor.username,
-                        "settled_absent",
-                        Option::<String>::None
-                    ])
-                    .map_err(wrap)?;
-            }
-        }
-        tx.commit().map_err(wrap)
+            Ok(())
+        })
     }
 
     /// Settles undo intents: `gone` Cases are recorded deleted; `present` ones stay pushed.
@@ -588,25 +546,19 @@ impl Ledger {
             .map(|id| (id.clone(), "deleted", None))
             .collect();
         self.record_undo(plan_id, actor, &outcomes)?;
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| LedgerError {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(wrap)?;
-        {
-            let mut clear = tx
-                .prepare_cached(
-                    "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'undo' AND key = ?3",
-                )
-                .map_err(wrap)?;
-            for case_id in present {
-                clear
-                    .execute(params![plan_id, actor.org_id, case_id])
-                    .map_err(wrap)?;
+        self.write(|tx| {
+            {
+                let mut clear = tx
+                    .prepare_cached(
+                        "DELETE FROM intents WHERE plan_id = ?1 AND org_id = ?2 AND action = 'undo' AND key = ?3",
+                    )?;
+                for case_id in present {
+                    clear
+                        .execute(params![plan_id, actor.org_id, case_id])?;
+                }
             }
-        }
-        tx.commit().map_err(wrap)
+            Ok(())
+        })
     }
 
     /// Every Case of the plan the ledger knows, in any org, ordered by move id.
