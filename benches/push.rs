@@ -28,7 +28,15 @@ fn latency_ms() -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(50)
 }
-const PUSH_MOVES: usize = 10_000;
+/// Moves pushed: 10,000 under `cargo bench`; a small smoke run under `cargo test`, which
+/// builds and runs bench targets too (without `--bench`).
+fn push_moves() -> usize {
+    if smoke() { 600 } else { 10_000 }
+}
+
+fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -53,8 +61,14 @@ fn main() {
         .build()
         .expect("tokio runtime");
     println!(
-        "== push and undo: {PUSH_MOVES} moves, sandbox latency {} ms",
-        latency_ms()
+        "== push and undo: {} moves, sandbox latency {} ms{}",
+        push_moves(),
+        latency_ms(),
+        if smoke() {
+            " (smoke run: `cargo bench --bench push` for the figures)"
+        } else {
+            ""
+        }
     );
     runtime.block_on(push_figures());
     if !only("plans") {
@@ -96,13 +110,13 @@ async fn push_figures() {
     let plan = plan::parse(
         "bench.json",
         plan::Format::Json,
-        synthetic::json("BENCH", PUSH_MOVES * 10 / 7 + 1).as_bytes(),
+        synthetic::json("BENCH", push_moves() * 10 / 7 + 1).as_bytes(),
         MapOptions::default(),
     )
     .expect("plan");
     let drafts: Vec<_> = plan
         .now_moves()
-        .take(PUSH_MOVES)
+        .take(push_moves())
         .map(|mv| plan::map_move(&plan, mv))
         .collect();
     println!(
@@ -153,6 +167,10 @@ async fn push_figures() {
             c8 = Some(push);
         }
     }
+    if smoke() {
+        sandbox.stop().await;
+        return;
+    }
     match jsforce_push(&sandbox, drafts.len()) {
         Some(ms) => {
             let ours = c8.map(|d| d.as_secs_f64() * 1000.0).unwrap_or(f64::NAN);
@@ -198,7 +216,12 @@ fn plan_figures() {
         "{:<24} {:>10} {:>10} {:>12}",
         "plan", "size", "read", "peak memory"
     );
-    for moves in [10_000, 100_000] {
+    let sizes: &[usize] = if smoke() {
+        &[1_000]
+    } else {
+        &[10_000, 100_000]
+    };
+    for &moves in sizes {
         for (ext, text) in [
             ("json", synthetic::json("READ", moves)),
             ("csv", synthetic::csv("READ", moves)),
