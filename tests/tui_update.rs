@@ -565,3 +565,29 @@ fn interrupted_work_is_offered_for_settling_once_connected() {
         Some(Request::LoadCases { .. })
     ));
 }
+
+#[test]
+fn behind_the_too_small_screen_only_quit_works() {
+    let mut app = app();
+    connect_and_check(&mut app);
+    load_ledger(&mut app);
+    feed(&mut app, [ch('4')]);
+    let _ = draw(&app, 60, 20);
+    assert!(app.too_small.get());
+    // `u` then `y` would delete every Case unseen: nothing happens.
+    let effects = feed(&mut app, [ch('u'), ch('y'), ch('p'), ch('1')]);
+    assert!(sent(&effects).is_empty(), "{effects:?}");
+    assert!(app.popups.is_empty());
+    assert_eq!(app.tab, Tab::Cases);
+    // Back at 80x24 the keys work again.
+    let _ = draw(&app, 80, 24);
+    assert!(!app.too_small.get());
+    feed(&mut app, [ch('u')]);
+    assert!(!app.popups.is_empty(), "the undo asks again");
+    let _ = draw(&app, 60, 20);
+    let effects = feed(&mut app, [ch('q')]);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Quit)),
+        "{effects:?}"
+    );
+}

@@ -23,6 +23,21 @@ pub struct Cli {
     pub connection: ConnectionArgs,
 }
 
+impl Cli {
+    /// Whether the command asked for one JSON object on stdout.
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Some(Command::Check(a)) => a.json,
+            Some(Command::Fields(FieldsCommand::Check(a))) => a.json,
+            Some(Command::Fields(FieldsCommand::Fix(a))) => a.json,
+            Some(Command::Push(a)) => a.json,
+            Some(Command::Undo(a)) => a.json,
+            Some(Command::Status(a)) => a.json,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the console on a local sandbox org with a sample plan (touches no real data).

@@ -144,7 +144,11 @@ pub async fn check(args: &ConnectionArgs, paths: &Paths, as_json: bool) -> Resul
             if ok {
                 "Ready to push."
             } else {
-                "Not ready: see above (`moveforce fields fix` repairs the fields)."
+                if report.fields_ok() {
+                    "Not ready: see the problems above."
+                } else {
+                    "Not ready: see above (`moveforce fields fix` repairs the fields)."
+                }
             }
         );
     }
@@ -425,13 +429,16 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
                 }
             }
         }
-        out!(
-            "Created {}, updated {}, failed {}, skipped {}.",
-            counts.created,
-            counts.updated,
-            counts.failed,
-            counts.skipped
-        );
+        // A run stopped before anything came back has no counts to report.
+        if error.is_none() || !outcomes.is_empty() {
+            out!(
+                "Created {}, updated {}, failed {}, skipped {}.",
+                counts.created,
+                counts.updated,
+                counts.failed,
+                counts.skipped
+            );
+        }
     }
     if let Some(error) = error {
         return Err(Failure::new(error));

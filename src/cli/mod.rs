@@ -90,7 +90,20 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A usage mistake could not run: exit 1, as the README says (clap's own default is 2,
+    // which here means "some moves failed").
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                EXIT_FAILED
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    let json = cli.wants_json();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -105,6 +118,13 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             eprintln!("moveforce: {}", failure.message);
+            // Scripts reading --json still get one JSON object.
+            if json {
+                out!(
+                    "{}",
+                    serde_json::json!({"ok": false, "error": failure.message})
+                );
+            }
             ExitCode::from(failure.code)
         }
     }

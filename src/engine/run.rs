@@ -313,6 +313,14 @@ pub async fn push(
     let actor = actor_of(&info);
     settle(client, ledger, plan_id, &actor).await?;
     let total = drafts.len();
+    tracing::info!(
+        plan_id,
+        org_id = %actor.org_id,
+        user = %actor.username,
+        moves = total,
+        concurrency = options.in_flight(),
+        "push starting"
+    );
     let keys: Vec<String> = drafts.iter().map(|d| d.external_id.clone()).collect();
     lock(ledger).record_intent(plan_id, plan_name, &actor.org_id, IntentAction::Push, &keys)?;
 
@@ -355,6 +363,16 @@ pub async fn push(
         }
     });
     let (result, numbers) = tokio::join!(batches, numbers);
+    match &result {
+        Ok(()) => tracing::info!(
+            plan_id,
+            created = counts.created,
+            updated = counts.updated,
+            failed = counts.failed,
+            "push finished"
+        ),
+        Err(err) => tracing::warn!(plan_id, done, total, error = %err, "push stopped"),
+    }
 
     if let Err(err) = result {
         // Moves whose batch never started were certainly not sent; only the batch that
@@ -535,6 +553,7 @@ pub async fn undo(
         )));
     }
     let total = targets.len();
+    tracing::info!(plan_id, org_id = %actor.org_id, cases = total, "undo starting");
     lock(ledger).record_intent(plan_id, "", &actor.org_id, IntentAction::Undo, &targets)?;
     let actor_ref = &actor;
     let started = Started::new(total.div_ceil(MAX_BATCH));
@@ -564,6 +583,16 @@ pub async fn undo(
         },
     )
     .await;
+    match &result {
+        Ok(()) => tracing::info!(
+            plan_id,
+            deleted = counts.deleted,
+            already_gone = counts.already_gone,
+            failed = counts.failed,
+            "undo finished"
+        ),
+        Err(err) => tracing::warn!(plan_id, done = all.len(), total, error = %err, "undo stopped"),
+    }
     if let Err(err) = result {
         let unsent: Vec<String> = targets
             .chunks(MAX_BATCH)

@@ -453,14 +453,29 @@ impl SalesforceClient {
         self.identify().await
     }
 
+    fn log_login(&self, result: &Result<Session, SfError>) {
+        let login_url = self.settings.login_url.as_str();
+        let flow = self.settings.flow.as_str();
+        match result {
+            Ok(session) => {
+                tracing::info!(login_url, flow, instance_url = %session.instance_url, "logged in")
+            }
+            // The error carries Salesforce's code and description, never a secret.
+            Err(err) => {
+                tracing::warn!(login_url, flow, user = %self.settings.username, error = %err, "login refused")
+            }
+        }
+    }
+
     /// Gets a new token (replacing any session) without asking who we are.
     pub async fn authenticate(&self) -> Result<(), SfError> {
         let generation = {
             let current = self.session.read().await;
             current.as_ref().map_or(1, |s| s.generation + 1)
         };
-        let session = self.request_token(generation).await?;
-        *self.session.write().await = Some(session);
+        let result = self.request_token(generation).await;
+        self.log_login(&result);
+        *self.session.write().await = Some(result?);
         Ok(())
     }
 

@@ -508,6 +508,9 @@ pub struct App {
     pub quitting: bool,
     /// Requests in flight at once for pushes and undos (`+`/`-` change it).
     pub concurrency: usize,
+    /// Set by the last draw: the terminal is below 80x24 and only the "too small" screen
+    /// shows, so keys other than quit are ignored.
+    pub too_small: std::cell::Cell<bool>,
 }
 
 /// What the console starts from.
@@ -561,6 +564,7 @@ impl App {
             next_id: 1,
             quitting: false,
             concurrency: crate::engine::DEFAULT_CONCURRENCY,
+            too_small: std::cell::Cell::new(false),
         }
     }
 

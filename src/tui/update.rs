@@ -38,6 +38,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if event.kind == KeyEventKind::Release {
                 return Vec::new();
             }
+            // Behind the "too small" screen nothing is visible: only quitting works, so
+            // no key can push or delete unseen.
+            if app.too_small.get() {
+                let quit = matches!(event.code, KeyCode::Char('q'))
+                    || (event.code == KeyCode::Char('c')
+                        && event.modifiers.contains(KeyModifiers::CONTROL));
+                return if quit {
+                    on_action(app, Action::Quit)
+                } else {
+                    Vec::new()
+                };
+            }
             let contexts = contexts(app);
             if let Some(action) = keymap::resolve(&contexts, &event) {
                 return on_action(app, action);
@@ -58,7 +70,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Paste(text) => {
-            on_paste(app, &text);
+            if !app.too_small.get() {
+                on_paste(app, &text);
+            }
             Vec::new()
         }
         Msg::Action(action) => on_action(app, action),

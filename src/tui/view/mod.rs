@@ -209,7 +209,9 @@ pub(crate) fn tone_style(theme: &Theme, tone: Tone) -> Style {
 /// Draws the whole console for `app` into the frame.
 pub fn render(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let too_small = area.width < MIN_WIDTH || area.height < MIN_HEIGHT;
+    app.too_small.set(too_small);
+    if too_small {
         render_too_small(frame, app, area);
         return;
     }
