@@ -591,3 +591,54 @@ fn behind_the_too_small_screen_only_quit_works() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn an_undone_case_clears_its_moves_push_result() {
+    let mut app = app();
+    connect_and_check(&mut app);
+    let commands = sent(&feed(&mut app, [ch('a'), ch('p')]));
+    let push_id = commands[0].id;
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Pushed {
+            id: push_id,
+            outcomes: vec![(
+                "mv-000101".to_owned(),
+                PushOutcome::Created {
+                    case_id: "5005g00000Qw001AAA".to_owned(),
+                    case_number: None,
+                },
+            )],
+            done: 1,
+            total: 1,
+        })],
+    );
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::PushFinished {
+            id: push_id,
+            result: Ok(PushCounts {
+                created: 1,
+                ..PushCounts::default()
+            }),
+        })],
+    );
+    assert!(app.moves.outcomes.contains_key("mv-000101"));
+    // The ledger knows the Case; the whole plan is undone.
+    load_ledger(&mut app);
+    let commands = sent(&feed(&mut app, [ch('4'), ch('u'), ch('y')]));
+    let undo_id = commands[0].id;
+    feed(
+        &mut app,
+        [Msg::Engine(EngineEvent::Undone {
+            id: undo_id,
+            outcomes: vec![("5005g00000Qw001AAA".to_owned(), UndoOutcome::Deleted)],
+            done: 1,
+            total: 1,
+        })],
+    );
+    assert!(
+        !app.moves.outcomes.contains_key("mv-000101"),
+        "the Moves tab no longer says created"
+    );
+}

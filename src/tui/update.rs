@@ -1294,6 +1294,12 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
             progress.done = done;
             progress.total = total;
             for (case_id, outcome) in outcomes {
+                // The Moves tab must not keep showing a push result for a Case now gone.
+                if !matches!(outcome, crate::engine::UndoOutcome::Failed { .. })
+                    && let Some(case) = app.cases.cases.iter().find(|c| c.case_id == case_id)
+                {
+                    app.moves.outcomes.remove(&case.move_id);
+                }
                 app.cases.outcomes.insert(case_id, outcome);
             }
             Vec::new()
