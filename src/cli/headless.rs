@@ -552,10 +552,19 @@ fn push_json(
 fn plan_id_of(text: &str) -> Result<String, Failure> {
     let path = Path::new(text);
     if path.is_file() {
-        Ok(load_plan(path, false)?.plan_id)
-    } else {
-        Ok(text.to_owned())
+        return Ok(load_plan(path, false)?.plan_id);
     }
+    // Something that reads as a file name but is not there is a typo, not a plan id.
+    let looks_like_file = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "csv" | "JSON" | "CSV")
+    );
+    if looks_like_file {
+        return Err(Failure::new(format!(
+            "{text}: no such plan file (to name a plan by its id, give the id from `moveforce status`)"
+        )));
+    }
+    Ok(text.to_owned())
 }
 
 pub async fn undo(paths: &Paths, undo: UndoArgs) -> Result<u8, Failure> {
