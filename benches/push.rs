@@ -144,6 +144,13 @@ async fn push_figures() {
         .expect("push");
         let push = started.elapsed();
         assert_eq!(counts.created + counts.updated, drafts.len());
+        // CaseNumbers are read after the push (not part of the floor); shown apart.
+        let started = Instant::now();
+        let numbers = engine::fill_case_numbers(&client, &ledger, "BENCH", options, &mut [])
+            .await
+            .expect("case numbers");
+        let numbers_time = started.elapsed();
+        assert_eq!(numbers.len(), drafts.len());
 
         let client = SalesforceClient::new(settings(&sandbox)).expect("client");
         let started = Instant::now();
@@ -163,6 +170,12 @@ async fn push_figures() {
                 wall.as_secs_f64() / floor.as_secs_f64()
             );
         }
+        println!(
+            "{:<8} {concurrency:>3} {:>8.0}ms  (CaseNumbers read after the push: {} queries)",
+            "numbers",
+            numbers_time.as_secs_f64() * 1000.0,
+            drafts.len().div_ceil(500)
+        );
         if concurrency == 8 {
             c8 = Some(push);
         }

@@ -390,9 +390,12 @@ pub async fn push(paths: &Paths, push: PushArgs) -> Result<u8, Failure> {
         },
     )
     .await;
-    // The final outcomes carry the CaseNumbers fetched alongside the push.
+    // Then the CaseNumbers, which the upsert answers do not carry.
     if let Ok((_, all)) = &result {
         outcomes = all.clone();
+        engine::fill_case_numbers(&client, &ledger, &plan.plan_id, options, &mut outcomes)
+            .await
+            .map_err(|e| Failure::new(engine_message(&e)))?;
     }
     let (mut counts, error) = match result {
         Ok((counts, _)) => (counts, None),

@@ -9,6 +9,6 @@ mod worker;
 pub use protocol::*;
 pub use run::{
     DEFAULT_CONCURRENCY, EngineError, MAX_CONCURRENCY, RunOptions, Settled, actor_of,
-    ensure_fields, push, settle, settle_plan, undo,
+    ensure_fields, fill_case_numbers, push, settle, settle_plan, undo,
 };
 pub use worker::spawn;

@@ -231,19 +231,6 @@ impl Started {
     }
 }
 
-/// The Case Ids of successful outcomes.
-fn case_ids(outcomes: &[(String, PushOutcome)]) -> Vec<String> {
-    outcomes
-        .iter()
-        .filter_map(|(_, o)| match o {
-            PushOutcome::Created { case_id, .. } | PushOutcome::Updated { case_id, .. } => {
-                Some(case_id.clone())
-            }
-            PushOutcome::Failed { .. } => None,
-        })
-        .collect()
-}
-
 /// Runs `jobs` with at most `in_flight` at once, calling `on_done` as each finishes (in
 /// finishing order). Once a job fails, no new job starts; the ones in flight finish and are
 /// reported. Returns the first error. (A plain loop over `FuturesUnordered`: stream
@@ -340,14 +327,9 @@ pub async fn push(
         vec![None; total.div_ceil(MAX_BATCH)];
     let mut counts = PushCounts::default();
     let mut done = 0;
-    // CaseNumbers are fetched as batches finish, beside the upserts, not after them.
-    let (numbers_tx, numbers_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
-    let numbers = fetch_case_numbers(client, ledger, &actor, numbers_rx, options.in_flight());
     let (counts_ref, done_ref, slots, report) =
         (&mut counts, &mut done, &mut by_batch, &mut on_batch);
-    // The closure owns the sender: when the batches are done it is dropped, which tells the
-    // number fetcher to drain what it has and stop.
-    let batches = run_batches(jobs, options.in_flight(), move |(index, outcomes)| {
+    let result = run_batches(jobs, options.in_flight(), move |(index, outcomes)| {
         for (_, outcome) in &outcomes {
             match outcome {
                 PushOutcome::Created { .. } => counts_ref.created += 1,
@@ -357,12 +339,11 @@ pub async fn push(
         }
         *done_ref += outcomes.len();
         report(&outcomes, *done_ref, total);
-        let _ = numbers_tx.send(case_ids(&outcomes));
         if let Some(slot) = slots.get_mut(index) {
             *slot = Some(outcomes);
         }
-    });
-    let (result, numbers) = tokio::join!(batches, numbers);
+    })
+    .await;
     match &result {
         Ok(()) => tracing::info!(
             plan_id,
@@ -391,8 +372,34 @@ pub async fn push(
         });
     }
 
-    let mut all: Vec<(String, PushOutcome)> = by_batch.into_iter().flatten().flatten().collect();
-    for (_, outcome) in &mut all {
+    Ok((counts, by_batch.into_iter().flatten().flatten().collect()))
+}
+
+/// Fills in the CaseNumbers the ledger lacks for the plan's pushed Cases in the connected
+/// org (the upsert answer carries none): one query per 500 Cases, several at once, after
+/// the push rather than on its critical path. Returns them by Case Id and puts them into
+/// `outcomes`. A failure loses nothing (the Ids are recorded), so it is logged, not raised.
+pub async fn fill_case_numbers(
+    client: &SalesforceClient,
+    ledger: &Mutex<Ledger>,
+    plan_id: &str,
+    options: RunOptions,
+    outcomes: &mut [(String, PushOutcome)],
+) -> Result<std::collections::HashMap<String, String>, EngineError> {
+    let info = connection(client).await?;
+    let actor = actor_of(&info);
+    let missing: Vec<String> = lock(ledger)
+        .pushed_cases(plan_id, &actor.org_id)?
+        .into_iter()
+        .filter(|c| c.case_number.is_none())
+        .map(|c| c.case_id)
+        .collect();
+    let batches: Vec<Vec<String>> = missing
+        .chunks(NUMBERS_PER_QUERY)
+        .map(<[String]>::to_vec)
+        .collect();
+    let numbers = fetch_case_numbers(client, ledger, &actor, batches, options.in_flight()).await;
+    for (_, outcome) in outcomes.iter_mut() {
         if let PushOutcome::Created {
             case_id,
             case_number,
@@ -401,66 +408,58 @@ pub async fn push(
             case_id,
             case_number,
         } = outcome
+            && let Some(number) = numbers.get(case_id.as_str())
         {
-            *case_number = numbers.get(case_id.as_str()).cloned();
+            *case_number = Some(number.clone());
         }
     }
-    Ok((counts, all))
+    Ok(numbers)
 }
 
-/// The upsert answer has no CaseNumber: one query per finished batch fetches them, up to
-/// `in_flight` at once, while the upserts go on. A failure here loses nothing (the Ids are
-/// already recorded), so it is logged, not raised.
+/// Case Ids per CaseNumber query: 500 quoted 18-character ids keep the URL near 11 KB,
+/// under Salesforce's 16,384-byte limit.
+const NUMBERS_PER_QUERY: usize = 500;
+
+/// One query per batch of Case Ids, up to `in_flight` at once; the numbers are recorded.
 async fn fetch_case_numbers(
     client: &SalesforceClient,
     ledger: &Mutex<Ledger>,
     actor: &Actor,
-    mut batches: tokio::sync::mpsc::UnboundedReceiver<Vec<String>>,
+    batches: Vec<Vec<String>>,
     in_flight: usize,
 ) -> std::collections::HashMap<String, String> {
-    use futures::StreamExt;
-    use futures::stream::FuturesUnordered;
-    let query = |ids: Vec<String>| async move {
-        let soql = format!(
-            "SELECT Id, CaseNumber FROM Case WHERE Id IN {}",
-            soql::quote_list(ids.iter().map(String::as_str))
-        );
-        client.query(&soql).await
-    };
-    let mut running = FuturesUnordered::new();
-    let mut numbers = std::collections::HashMap::new();
-    let mut open = true;
-    while open || !running.is_empty() {
-        tokio::select! {
-            next = batches.recv(), if open && running.len() < in_flight => match next {
-                Some(ids) if !ids.is_empty() => running.push(query(ids)),
-                Some(_) => {}
-                None => open = false,
-            },
-            Some(result) = running.next(), if !running.is_empty() => {
-                let records = match result {
-                    Ok(result) => result.records,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "could not read CaseNumbers; they stay blank in the ledger");
-                        continue;
-                    }
-                };
-                let found: Vec<(String, String)> = records
-                    .iter()
-                    .filter_map(|r| {
-                        Some((
-                            r.get("Id")?.as_str()?.to_owned(),
-                            r.get("CaseNumber")?.as_str()?.to_owned(),
-                        ))
-                    })
-                    .collect();
-                if let Err(err) = lock(ledger).record_case_numbers(&actor.org_id, &found) {
-                    tracing::warn!(error = %err, "could not record CaseNumbers");
-                }
-                numbers.extend(found);
-            }
-        }
+    let mut queries = Vec::new();
+    for ids in batches {
+        queries.push(async move {
+            let soql = format!(
+                "SELECT Id, CaseNumber FROM Case WHERE Id IN {}",
+                soql::quote_list(ids.iter().map(String::as_str))
+            );
+            client.query(&soql).await.map_err(EngineError::from)
+        });
     }
+    let mut numbers = std::collections::HashMap::new();
+    let mut found_all = Vec::new();
+    let result = run_batches(
+        queries,
+        in_flight,
+        |result: crate::salesforce::QueryResult| {
+            found_all.extend(result.records.iter().filter_map(|r| {
+                Some((
+                    r.get("Id")?.as_str()?.to_owned(),
+                    r.get("CaseNumber")?.as_str()?.to_owned(),
+                ))
+            }));
+        },
+    )
+    .await;
+    if let Err(err) = result {
+        tracing::warn!(error = %err, "could not read every CaseNumber; the missing ones stay blank");
+    }
+    if let Err(err) = lock(ledger).record_case_numbers(&actor.org_id, &found_all) {
+        tracing::warn!(error = %err, "could not record CaseNumbers");
+    }
+    numbers.extend(found_all);
     numbers
 }
 

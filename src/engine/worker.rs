@@ -151,7 +151,7 @@ async fn serve(
                         (_, Err(e)) => Err(e),
                         (Some(c), Ok(ledger)) => {
                             let progress = events.clone();
-                            run::push(
+                            let result = run::push(
                                 &c,
                                 &ledger,
                                 &plan_id,
@@ -167,9 +167,24 @@ async fn serve(
                                     });
                                 },
                             )
-                            .await
-                            .map(|(counts, _)| counts)
-                            .map_err(|e| e.to_string())
+                            .await;
+                            match result {
+                                Ok((counts, mut outcomes)) => {
+                                    // CaseNumbers before "finished", so the reloaded ledger
+                                    // shows them.
+                                    let options = RunOptions { concurrency };
+                                    let _ = run::fill_case_numbers(
+                                        &c,
+                                        &ledger,
+                                        &plan_id,
+                                        options,
+                                        &mut outcomes,
+                                    )
+                                    .await;
+                                    Ok(counts)
+                                }
+                                Err(e) => Err(e.to_string()),
+                            }
                         }
                     };
                     let _ = events.send(EngineEvent::PushFinished { id, result }).await;
