@@ -642,3 +642,17 @@ fn an_undone_case_clears_its_moves_push_result() {
         "the Moves tab no longer says created"
     );
 }
+
+#[test]
+fn progress_reports_rate_and_time_left_once_a_second_has_passed() {
+    let mut progress = moveforce::tui::state::Progress::new(1, 300);
+    progress.done = 100;
+    assert_eq!(progress.pace(), None, "too early to say");
+    if let Some(earlier) = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(2))
+    {
+        progress.started = earlier;
+        let (rate, left) = progress.pace().expect("a pace");
+        assert!((40.0..=50.0).contains(&rate), "{rate}");
+        assert!((3.9..=5.1).contains(&left), "{left}");
+    }
+}

@@ -349,6 +349,31 @@ pub struct Progress {
     pub id: RequestId,
     pub done: usize,
     pub total: usize,
+    pub failed: usize,
+    /// When it started, for the rate and the time left.
+    pub started: std::time::Instant,
+}
+
+impl Progress {
+    pub fn new(id: RequestId, total: usize) -> Progress {
+        Progress {
+            id,
+            done: 0,
+            total,
+            failed: 0,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// Items a second and seconds left, once a second has passed (earlier figures mislead).
+    pub fn pace(&self) -> Option<(f64, f64)> {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if elapsed < 1.0 || self.done == 0 {
+            return None;
+        }
+        let rate = self.done as f64 / elapsed;
+        Some((rate, self.total.saturating_sub(self.done) as f64 / rate))
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1060,7 +1060,7 @@ fn push(app: &mut App, indexes: &[usize]) -> Vec<Effect> {
     for move_id in ids {
         app.moves.outcomes.insert(move_id, RowOutcome::Pending);
     }
-    app.moves.push = Some(Progress { id, done: 0, total });
+    app.moves.push = Some(Progress::new(id, total));
     app.notify(Tone::Info, format!("Pushing {total} moves..."));
     vec![effect]
 }
@@ -1132,7 +1132,7 @@ fn undo(app: &mut App, case_ids: Option<Vec<String>>) -> Vec<Effect> {
             concurrency,
         },
     );
-    app.cases.undo = Some(Progress { id, done: 0, total });
+    app.cases.undo = Some(Progress::new(id, total));
     app.notify(Tone::Info, format!("Deleting {total} Cases..."));
     vec![effect]
 }
@@ -1241,6 +1241,10 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
             };
             progress.done = done;
             progress.total = total;
+            progress.failed += outcomes
+                .iter()
+                .filter(|(_, o)| matches!(o, crate::engine::PushOutcome::Failed { .. }))
+                .count();
             for (move_id, outcome) in outcomes {
                 app.moves
                     .outcomes
@@ -1293,6 +1297,10 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
             };
             progress.done = done;
             progress.total = total;
+            progress.failed += outcomes
+                .iter()
+                .filter(|(_, o)| matches!(o, crate::engine::UndoOutcome::Failed { .. }))
+                .count();
             for (case_id, outcome) in outcomes {
                 // The Moves tab must not keep showing a push result for a Case now gone.
                 if !matches!(outcome, crate::engine::UndoOutcome::Failed { .. })

@@ -316,26 +316,23 @@ fn render_tabs(frame: &mut Frame, app: &App, area: Rect) {
 /// The progress of a running push or undo, else the last notice.
 fn render_notice(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
+    let progress = |verb: &str, noun: &str, p: &crate::tui::state::Progress| {
+        let mut text = format!(
+            " {} {verb}: {} of {} {noun} done, {} failed",
+            spinner(app),
+            p.done,
+            p.total,
+            p.failed
+        );
+        if let Some((rate, left)) = p.pace() {
+            text.push_str(&format!(", {rate:.0}/s, {left:.0} s left"));
+        }
+        Line::styled(text, theme.warn)
+    };
     let line = if let Some(p) = &app.moves.push {
-        Line::styled(
-            format!(
-                " {} Pushing: {} of {} moves done",
-                spinner(app),
-                p.done,
-                p.total
-            ),
-            theme.warn,
-        )
+        progress("Pushing", "moves", p)
     } else if let Some(p) = &app.cases.undo {
-        Line::styled(
-            format!(
-                " {} Undoing: {} of {} Cases done",
-                spinner(app),
-                p.done,
-                p.total
-            ),
-            theme.warn,
-        )
+        progress("Undoing", "Cases", p)
     } else if let Some(notice) = &app.notice {
         Line::styled(format!(" {}", notice.text), tone_style(theme, notice.tone))
     } else {
