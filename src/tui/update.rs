@@ -1260,29 +1260,15 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
             app.moves
                 .outcomes
                 .retain(|_, outcome| *outcome != RowOutcome::Pending);
-            match result {
-                Ok(counts) => {
-                    let tone = if counts.failed > 0 {
-                        Tone::Warn
-                    } else {
-                        Tone::Good
-                    };
-                    app.notify(
-                        tone,
-                        format!(
-                            "Push done: {} created, {} updated, {} failed",
-                            counts.created, counts.updated, counts.failed
-                        ),
-                    );
-                    app.moves.selected.clear();
-                }
-                Err(reason) => {
-                    app.notify(Tone::Bad, "Push stopped");
-                    app.popups.push(Popup::Error {
-                        title: "The push stopped".to_owned(),
-                        message: reason,
-                    });
-                }
+            let summary = result.map(|counts| {
+                let text = format!(
+                    "Push done: {} created, {} updated, {} failed",
+                    counts.created, counts.updated, counts.failed
+                );
+                (text, counts.failed > 0)
+            });
+            if report_end(app, "Push", summary) {
+                app.moves.selected.clear();
             }
             load_cases(app)
         }
@@ -1317,29 +1303,15 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                 return Vec::new();
             }
             app.cases.undo = None;
-            match result {
-                Ok(counts) => {
-                    let tone = if counts.failed > 0 {
-                        Tone::Warn
-                    } else {
-                        Tone::Good
-                    };
-                    app.notify(
-                        tone,
-                        format!(
-                            "Undo done: {} deleted, {} already gone, {} failed",
-                            counts.deleted, counts.already_gone, counts.failed
-                        ),
-                    );
-                    app.cases.selected.clear();
-                }
-                Err(reason) => {
-                    app.notify(Tone::Bad, "Undo stopped");
-                    app.popups.push(Popup::Error {
-                        title: "The undo stopped".to_owned(),
-                        message: reason,
-                    });
-                }
+            let summary = result.map(|counts| {
+                let text = format!(
+                    "Undo done: {} deleted, {} already gone, {} failed",
+                    counts.deleted, counts.already_gone, counts.failed
+                );
+                (text, counts.failed > 0)
+            });
+            if report_end(app, "Undo", summary) {
+                app.cases.selected.clear();
             }
             load_cases(app)
         }
@@ -1401,6 +1373,26 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Vec<Effect> {
                 Err(reason) => app.notify(Tone::Bad, format!("Could not settle: {reason}")),
             }
             load_cases(app)
+        }
+    }
+}
+
+/// Says how a push or undo ended: its summary (a warning when some failed), or why it
+/// stopped, in a popup. True when it ran to the end.
+fn report_end(app: &mut App, what: &str, result: Result<(String, bool), String>) -> bool {
+    match result {
+        Ok((summary, some_failed)) => {
+            let tone = if some_failed { Tone::Warn } else { Tone::Good };
+            app.notify(tone, summary);
+            true
+        }
+        Err(reason) => {
+            app.notify(Tone::Bad, format!("{what} stopped"));
+            app.popups.push(Popup::Error {
+                title: format!("The {} stopped", what.to_lowercase()),
+                message: reason,
+            });
+            false
         }
     }
 }
